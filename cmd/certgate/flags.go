@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/certgate/certgate/pkg/report"
+	"github.com/certgate/certgate/pkg/truststore"
+)
+
+// commonOptions are the flags shared by check and verify.
+type commonOptions struct {
+	Stores   []string
+	CAFiles  []string
+	At       string
+	WarnDays int
+	Output   string
+	FailOn   string
+	NoColor  bool
+}
+
+func addCommonFlags(cmd *cobra.Command, o *commonOptions) {
+	f := cmd.Flags()
+	f.StringSliceVar(&o.Stores, "store", []string{"mozilla", "java"}, "trust stores, comma-separated: mozilla, java, system, or a PEM/DER file of roots; a chain passes if any trusts it")
+	f.StringArrayVar(&o.CAFiles, "ca-file", nil, "extra trusted roots (PEM or DER file), added as one more store (repeatable)")
+	f.StringVar(&o.At, "at", "", "validate as of this time: RFC 3339, YYYY-MM-DD, or +30d / +12h from now (default now)")
+	f.IntVar(&o.WarnDays, "warn-days", 30, "warn when a certificate of the chain expires within this many days")
+	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a result is at or above: error, warn, never")
+	f.BoolVar(&o.NoColor, "no-color", false, "no ANSI colour (also when NO_COLOR is set or stdout is not a terminal)")
+	_ = cmd.RegisterFlagCompletionFunc("store", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"mozilla", "java", "system"}, cobra.ShellCompDirectiveDefault
+	})
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.Formats(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"error", "warn", "never"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// validate checks the shared flags up front, before any work.
+func (o *commonOptions) validate() error {
+	switch o.FailOn {
+	case "error", "warn", "never":
+	default:
+		return usagef("--fail-on: %q is not a level (use error, warn or never)", o.FailOn)
+	}
+	if o.WarnDays < 0 {
+		return usagef("--warn-days: %d is negative (use 0 to disable the warning)", o.WarnDays)
+	}
+	ok := false
+	for _, f := range report.Formats() {
+		if f == o.Output {
+			ok = true
+		}
+	}
+	if !ok {
+		return usagef("--output: %q is not a format (use one of %s)", o.Output, strings.Join(report.Formats(), ", "))
+	}
+	return nil
+}
+
+// parseAt reads --at relative to now: RFC 3339, YYYY-MM-DD (midnight UTC),
+// or a signed offset in days or hours (+30d, -12h).
+func parseAt(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return now, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	if len(s) >= 3 && (s[0] == '+' || s[0] == '-') {
+		unit := s[len(s)-1]
+		n, err := strconv.Atoi(s[1 : len(s)-1])
+		if err == nil && n >= 0 && n <= 365*100 {
+			if s[0] == '-' {
+				n = -n
+			}
+			switch unit {
+			case 'd':
+				return now.Add(time.Duration(n) * 24 * time.Hour), nil
+			case 'h':
+				return now.Add(time.Duration(n) * time.Hour), nil
+			}
+		}
+	}
+	return time.Time{}, usagef("--at: %q is not a time (use RFC 3339 like 2026-12-01T00:00:00Z, a date like 2026-12-01, or an offset like +30d or +12h)", s)
+}
+
+// loadStores loads every --store and --ca-file once, in order, without
+// duplicates. Any failure is a usage error naming the file: never a silent
+// fallback to another store.
+func loadStores(o *commonOptions) ([]*truststore.Store, error) {
+	var specs []string
+	seen := map[string]bool{}
+	for _, s := range o.Stores {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil, usagef("--store: empty store name in %q (use mozilla, java, system or a file path)", strings.Join(o.Stores, ","))
+		}
+		if !seen[s] {
+			seen[s] = true
+			specs = append(specs, s)
+		}
+	}
+	for _, s := range o.CAFiles {
+		if !seen[s] {
+			seen[s] = true
+			specs = append(specs, s)
+		}
+	}
+	stores := make([]*truststore.Store, 0, len(specs))
+	for _, s := range specs {
+		st, err := truststore.Load(s)
+		if err != nil {
+			return nil, usagef("--store %s: %v", s, err)
+		}
+		stores = append(stores, st)
+	}
+	return stores, nil
+}
+
+func storeNames(stores []*truststore.Store) []string {
+	names := make([]string, len(stores))
+	for i, s := range stores {
+		names[i] = s.Name
+	}
+	return names
+}
+
+func pluralize(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

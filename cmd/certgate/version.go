@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/truststore"
+)
+
+// Set by the release build with -ldflags "-X main.version=… -X main.commit=… -X main.date=…".
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+// buildInfo returns the version, commit and build date, falling back to the
+// module's build information for `go install` builds.
+func buildInfo() (v, c, d string) {
+	v, c, d = version, commit, date
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if c == "" {
+					c = s.Value
+				}
+			case "vcs.time":
+				if d == "" {
+					d = s.Value
+				}
+			}
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	if d == "" {
+		d = "unknown"
+	}
+	return v, c, d
+}
+
+func versionString() string {
+	v, c, d := buildInfo()
+	return fmt.Sprintf("certgate %s (commit %s, built %s)", v, c, d)
+}
+
+func newVersionCmd(ios *iostreams.IOStreams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit, build date and trust store versions",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(ios.Out, versionString())
+			for _, name := range []string{"mozilla", "java"} {
+				s, err := truststore.Load(name)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(ios.Out, "trust store %-8s %s, %d roots\n", name+":", s.Version, len(s.Roots))
+			}
+			return nil
+		},
+	}
+}

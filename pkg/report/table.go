@@ -1,0 +1,380 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-runewidth"
+
+	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/result"
+)
+
+// Table columns, in order.
+const (
+	colTarget = iota
+	colStatus
+	colCode
+	colExpires
+	colRoot
+	colDetail
+	numCols
+)
+
+// ttyHeaders and pipedHeaders name the table columns on a terminal and in a
+// pipe.
+var (
+	ttyHeaders   = [numCols]string{"TARGET", "STATUS", "CODE", "EXPIRES", "ROOT / ISSUER", "DETAIL"}
+	pipedHeaders = [numCols]string{"target", "status", "code", "expires", "root_or_issuer", "detail"}
+)
+
+const (
+	// columnGap separates columns on a terminal.
+	columnGap = "  "
+	// minDetail is the width DETAIL keeps before other columns shrink.
+	minDetail = 20
+	// minShrunk is the narrowest TARGET and ROOT / ISSUER get when shrunk.
+	minShrunk = 14
+	// ellipsis marks a truncated cell.
+	ellipsis = "…"
+	// none stands for an empty or absent value.
+	none = "-"
+)
+
+// tableRenderer buffers results and on Close writes one row per result in
+// input order, then a summary line. On a terminal the columns are aligned,
+// headers upper-case, statuses coloured (when colour is enabled), expiry
+// relative to the validation time and DETAIL truncated to fit. In a pipe the
+// rows are tab-separated with RFC 3339 times and nothing truncated.
+type tableRenderer struct {
+	ios     *iostreams.IOStreams
+	opts    Options
+	mu      sync.Mutex
+	results []result.Result
+	closed  bool
+}
+
+func newTable(ios *iostreams.IOStreams, opts Options) Renderer {
+	return &tableRenderer{ios: ios, opts: opts}
+}
+
+// Add buffers r.
+func (t *tableRenderer) Add(r result.Result) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return ErrClosed
+	}
+	t.results = append(t.results, r)
+	return nil
+}
+
+// Close writes the table and the summary line.
+func (t *tableRenderer) Close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return ErrClosed
+	}
+	t.closed = true
+	sortByIndex(t.results)
+	var buf bytes.Buffer
+	t.render(&buf)
+	if _, err := t.ios.Out.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("report: write table: %w", err)
+	}
+	return nil
+}
+
+// render writes the table for the buffered, sorted results to w.
+func (t *tableRenderer) render(w *bytes.Buffer) {
+	tty := t.ios.IsStdoutTTY()
+	rows := make([][numCols]string, len(t.results))
+	for i := range t.results {
+		rows[i] = t.row(&t.results[i], tty)
+	}
+	if tty {
+		width := t.opts.Width
+		if width <= 0 {
+			width = t.ios.TerminalWidth()
+		}
+		writeAligned(w, rows, width, statusColors(t.ios.ColorEnabled()))
+		w.WriteByte('\n')
+	} else {
+		writeTSV(w, rows)
+	}
+	w.WriteString(summary(t.results))
+	w.WriteByte('\n')
+}
+
+// row returns the sanitised cells of one result.
+func (t *tableRenderer) row(r *result.Result, tty bool) [numCols]string {
+	var c [numCols]string
+	c[colTarget] = Sanitize(r.Target)
+	c[colStatus] = Sanitize(string(r.Status))
+	if r.Code != result.CodeNone {
+		c[colCode] = strconv.Itoa(int(r.Code))
+	}
+	c[colExpires] = expires(r, tty)
+	c[colRoot] = Sanitize(rootOrIssuer(r, t.opts.Stores))
+	c[colDetail] = r.Detail
+	if c[colDetail] == "" {
+		c[colDetail] = r.Message
+	}
+	c[colDetail] = Sanitize(c[colDetail])
+	for i := range c {
+		if c[i] == "" {
+			c[i] = none
+		}
+	}
+	return c
+}
+
+// expires formats the leaf's NotAfter: RFC 3339 in a pipe; on a terminal the
+// date and how far it is from the validation time.
+func expires(r *result.Result, tty bool) string {
+	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+		return ""
+	}
+	na := r.Chain[0].NotAfter.UTC()
+	if !tty {
+		return na.Format(time.RFC3339)
+	}
+	date := na.Format(time.DateOnly)
+	if r.ValidatedAt.IsZero() {
+		return date
+	}
+	return date + " (" + relative(na.Sub(r.ValidatedAt)) + ")"
+}
+
+// relative describes a duration from the validation time: "in 3 days",
+// "5 hours ago".
+func relative(d time.Duration) string {
+	future := d >= 0
+	if d < 0 {
+		d = -d
+	}
+	const day, year = 24 * time.Hour, 365 * 24 * time.Hour
+	var s string
+	switch {
+	case d < time.Minute:
+		s = "less than a minute"
+	case d < time.Hour:
+		s = plural(int(d/time.Minute), "minute")
+	case d < 2*day:
+		s = plural(int(d/time.Hour), "hour")
+	case d < 2*year:
+		s = plural(int(d/day), "day")
+	default:
+		s = plural(int(d/year), "year")
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+// plural returns "1 day", "3 days".
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// rootOrIssuer returns the root of the first store that trusts the chain, in
+// the order of stores and then the other verdicts by name; else the common
+// name of the issuer of the last presented certificate; else "".
+func rootOrIssuer(r *result.Result, stores []string) string {
+	order := slices.Clone(stores)
+	var rest []string
+	for name := range r.Trust {
+		if !slices.Contains(stores, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	for _, name := range append(order, rest...) {
+		if v, ok := r.Trust[name]; ok && v.Trusted && v.Root != "" {
+			return v.Root
+		}
+	}
+	if n := len(r.Chain); n > 0 {
+		return commonName(r.Chain[n-1].Issuer)
+	}
+	return ""
+}
+
+// commonName returns the first CN value of a distinguished name in the
+// RFC 2253 form pkix.Name.String produces ("CN=R11,O=Let's Encrypt,C=US"),
+// unescaped; the whole name when it has no CN.
+func commonName(dn string) string {
+	start := 0
+	for i := 0; i <= len(dn); i++ {
+		if i+1 < len(dn) && dn[i] == '\\' {
+			i++ // skip the escaped character
+			continue
+		}
+		if i < len(dn) && dn[i] != ',' && dn[i] != '+' {
+			continue
+		}
+		k, v, ok := strings.Cut(dn[start:i], "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "CN") {
+			return unescapeDN(v)
+		}
+		start = i + 1
+	}
+	return dn
+}
+
+// unescapeDN undoes RFC 4514 escaping: "\," is ",", "\1b" is the byte 0x1b.
+func unescapeDN(v string) string {
+	if !strings.Contains(v, `\`) {
+		return v
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' || i+1 >= len(v) {
+			b.WriteByte(v[i])
+			continue
+		}
+		if i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
+			n, _ := strconv.ParseUint(v[i+1:i+3], 16, 8)
+			b.WriteByte(byte(n))
+			i += 2
+			continue
+		}
+		b.WriteByte(v[i+1])
+		i++
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// summary returns "N targets: A ok, B warn, C fail, D error".
+func summary(rs []result.Result) string {
+	var ok, warn, fail, errs int
+	for i := range rs {
+		switch rs[i].Status {
+		case result.StatusOK:
+			ok++
+		case result.StatusWarn:
+			warn++
+		case result.StatusFail:
+			fail++
+		default:
+			errs++
+		}
+	}
+	noun := "targets"
+	if len(rs) == 1 {
+		noun = "target"
+	}
+	return fmt.Sprintf("%d %s: %d ok, %d warn, %d fail, %d error", len(rs), noun, ok, warn, fail, errs)
+}
+
+// writeTSV writes a header line and the rows, tab-separated. Sanitize has
+// already escaped tabs and newlines inside cells.
+func writeTSV(w io.Writer, rows [][numCols]string) {
+	fmt.Fprintln(w, strings.Join(pipedHeaders[:], "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(w, strings.Join(r[:], "\t"))
+	}
+}
+
+// statusColors returns the colour of each status, switched on or off for
+// this stream alone (never through color.NoColor).
+func statusColors(enabled bool) map[string]*color.Color {
+	m := map[string]*color.Color{
+		string(result.StatusOK):    color.New(color.FgGreen),
+		string(result.StatusWarn):  color.New(color.FgYellow),
+		string(result.StatusFail):  color.New(color.FgRed),
+		string(result.StatusError): color.New(color.FgMagenta, color.Bold),
+	}
+	for _, c := range m {
+		if enabled {
+			c.EnableColor()
+		} else {
+			c.DisableColor()
+		}
+	}
+	return m
+}
+
+// writeAligned writes the header and rows in aligned columns no wider than
+// width where possible, colouring the STATUS cells.
+func writeAligned(w *bytes.Buffer, rows [][numCols]string, width int, colors map[string]*color.Color) {
+	widths := fitWidths(rows, width)
+	line := func(cells [numCols]string, header bool) {
+		for i, cell := range cells {
+			cell = truncate(cell, widths[i])
+			if i == numCols-1 {
+				w.WriteString(cell)
+				break
+			}
+			pad := strings.Repeat(" ", widths[i]-runewidth.StringWidth(cell))
+			if c, ok := colors[cell]; ok && i == colStatus && !header {
+				cell = c.Sprint(cell)
+			}
+			w.WriteString(cell)
+			w.WriteString(pad)
+			w.WriteString(columnGap)
+		}
+		w.WriteByte('\n')
+	}
+	line(ttyHeaders, true)
+	for _, r := range rows {
+		line(r, false)
+	}
+}
+
+// fitWidths returns each column's width: its widest cell, with DETAIL, then
+// ROOT / ISSUER, then TARGET narrowed so the line fits in width.
+func fitWidths(rows [][numCols]string, width int) [numCols]int {
+	var w [numCols]int
+	for i, h := range ttyHeaders {
+		w[i] = runewidth.StringWidth(h)
+	}
+	for _, r := range rows {
+		for i, cell := range r {
+			w[i] = max(w[i], runewidth.StringWidth(cell))
+		}
+	}
+	avail := width - len(columnGap)*(numCols-1) - w[colStatus] - w[colCode] - w[colExpires]
+	if w[colTarget]+w[colRoot]+w[colDetail] <= avail {
+		return w
+	}
+	detail := min(w[colDetail], minDetail)
+	if spare := avail - w[colTarget] - w[colRoot]; spare >= detail {
+		w[colDetail] = spare
+		return w
+	}
+	w[colDetail] = detail
+	over := w[colTarget] + w[colRoot] + detail - avail
+	for _, c := range []int{colRoot, colTarget} {
+		floor := min(w[c], max(minShrunk, runewidth.StringWidth(ttyHeaders[c])))
+		cut := min(over, w[c]-floor)
+		w[c] -= cut
+		over -= cut
+	}
+	return w
+}
+
+// truncate shortens s to at most n display columns, ending in an ellipsis
+// when it cut something.
+func truncate(s string, n int) string {
+	if runewidth.StringWidth(s) <= n {
+		return s
+	}
+	return runewidth.Truncate(s, n, ellipsis)
+}

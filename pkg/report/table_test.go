@@ -1,0 +1,84 @@
+package report
+
+import (
+	"testing"
+	"time"
+
+	"github.com/certgate/certgate/pkg/result"
+)
+
+func TestRelative(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "in less than a minute"},
+		{-30 * time.Second, "less than a minute ago"},
+		{time.Minute, "in 1 minute"},
+		{-45 * time.Minute, "45 minutes ago"},
+		{time.Hour, "in 1 hour"},
+		{47 * time.Hour, "in 47 hours"},
+		{2 * day, "in 2 days"},
+		{3*day + 23*time.Hour, "in 3 days"},
+		{-3 * day, "3 days ago"},
+		{729 * day, "in 729 days"},
+		{3650 * day, "in 10 years"},
+		{-800 * day, "2 years ago"},
+	}
+	for _, tt := range tests {
+		if got := relative(tt.d); got != tt.want {
+			t.Errorf("relative(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestCommonName(t *testing.T) {
+	tests := []struct{ dn, want string }{
+		{"CN=R11,O=Let's Encrypt,C=US", "R11"},
+		{"O=Example,CN=Example CA", "Example CA"},
+		{`CN=Acme\, Inc. CA,O=Acme`, "Acme, Inc. CA"},
+		{`CN=a\+b+O=x`, "a+b"},
+		{`CN=esc\1b[31m`, "esc\x1b[31m"},
+		{`cn=lower`, "lower"},
+		{"O=No CN,C=US", "O=No CN,C=US"},
+		{"", ""},
+		{`CN=trailing\`, `trailing\`},
+	}
+	for _, tt := range tests {
+		if got := commonName(tt.dn); got != tt.want {
+			t.Errorf("commonName(%q) = %q, want %q", tt.dn, got, tt.want)
+		}
+	}
+}
+
+func TestRootOrIssuer(t *testing.T) {
+	chain := []result.Cert{{Issuer: "CN=R11,O=Let's Encrypt"}, {Issuer: "CN=ISRG Root X1,O=ISRG"}}
+	tests := []struct {
+		name   string
+		trust  map[string]result.Verdict
+		chain  []result.Cert
+		stores []string
+		want   string
+	}{
+		{"first trusted in store order", map[string]result.Verdict{
+			"mozilla": {Trusted: true, Root: "M Root"}, "java": {Trusted: true, Root: "J Root"},
+		}, chain, []string{"java", "mozilla"}, "J Root"},
+		{"skips untrusted", map[string]result.Verdict{
+			"mozilla": {Trusted: false, Root: "M Root"}, "java": {Trusted: true, Root: "J Root"},
+		}, chain, []string{"mozilla", "java"}, "J Root"},
+		{"store not listed, by name", map[string]result.Verdict{
+			"zeta": {Trusted: true, Root: "Z Root"}, "alpha": {Trusted: true, Root: "A Root"},
+		}, chain, nil, "A Root"},
+		{"none trusted: last issuer CN", map[string]result.Verdict{
+			"mozilla": {Trusted: false, Root: "M Root"},
+		}, chain, []string{"mozilla"}, "ISRG Root X1"},
+		{"no chain", nil, nil, []string{"mozilla"}, ""},
+	}
+	for _, tt := range tests {
+		r := result.Result{Trust: tt.trust, Chain: tt.chain}
+		if got := rootOrIssuer(&r, tt.stores); got != tt.want {
+			t.Errorf("%s: rootOrIssuer = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,252 @@
+// Package result defines the one typed contract that flows through certgate:
+// targets → probe → verify → report. Its JSON tags are the
+// certgate.result/v1 schema; renderers encode it and never re-judge it.
+//
+// The package imports nothing of certgate's own and only the standard library.
+package result
+
+import (
+	"crypto/x509"
+	"time"
+)
+
+// Schema is the value of Result.Schema for every result this version emits.
+const Schema = "certgate.result/v1"
+
+// Status is the overall verdict of one target.
+type Status string
+
+const (
+	// StatusOK means trusted, within validity, name matches and no warnings.
+	StatusOK Status = "ok"
+	// StatusWarn means the target passes but has at least one warning.
+	StatusWarn Status = "warn"
+	// StatusFail means a strict client would reject the certificate (11235, 11236, 11237).
+	StatusFail Status = "fail"
+	// StatusError means no certificate could be checked (invalid target, DNS, TCP, handshake).
+	StatusError Status = "error"
+)
+
+// Rank orders statuses from best to worst: ok < warn < fail < error.
+func (s Status) Rank() int {
+	switch s {
+	case StatusOK:
+		return 0
+	case StatusWarn:
+		return 1
+	case StatusFail:
+		return 2
+	default:
+		return 3
+	}
+}
+
+// Code is the primary, stable error code of a result; 0 when Status is ok or warn.
+type Code int
+
+const (
+	// CodeNone is the code of a passing result.
+	CodeNone Code = 0
+	// CodeInvalidURL results when a target cannot be parsed.
+	CodeInvalidURL Code = 11100
+	// CodeTCPTimeout results when no TCP connection was made within the timeout.
+	CodeTCPTimeout Code = 11201
+	// CodeTCPRefused results when the peer refused the TCP connection.
+	CodeTCPRefused Code = 11202
+	// CodeConnFailure results from any other failure before the handshake
+	// (unreachable network, reset).
+	CodeConnFailure Code = 11205
+	// CodeBadHostName results when the host name does not resolve.
+	CodeBadHostName Code = 11210
+	// CodeHandshake results when the peer was reached but the handshake does not
+	// complete as a strict TLS 1.2+ client makes it.
+	CodeHandshake Code = 11220
+	// CodeDomainMismatch results when the leaf is not valid for the host name
+	// (subjectAltName only; a CN without SAN does not count).
+	CodeDomainMismatch Code = 11235
+	// CodeExpired results when a certificate of the chain is outside its
+	// validity period at the validation time.
+	CodeExpired Code = 11236
+	// CodeNoPath results when no chain leads to a root of any selected store.
+	CodeNoPath Code = 11237
+)
+
+// Message returns the stable message a strict client gives for the code.
+func (c Code) Message() string {
+	switch c {
+	case CodeNone:
+		return ""
+	case CodeInvalidURL:
+		return "Invalid URL format"
+	case CodeTCPTimeout:
+		return "TCP connection timed out"
+	case CodeTCPRefused:
+		return "TCP connection refused"
+	case CodeConnFailure:
+		return "HTTP connection failure"
+	case CodeBadHostName:
+		return "HTTP bad host name"
+	case CodeHandshake:
+		return "SSL/TLS Handshake Error"
+	case CodeDomainMismatch:
+		return "Certificate Invalid – Domain Mismatch"
+	case CodeExpired:
+		return "Certificate Invalid – Certificate Expired"
+	case CodeNoPath:
+		return "Certificate Invalid – Could not find path to certificate"
+	}
+	return "Unknown error"
+}
+
+// Precedence orders certificate codes as a strict client reports them:
+// 11237 first, then 11236, then 11235. Lower is reported first; codes that are
+// not certificate codes sort after them.
+func (c Code) Precedence() int {
+	switch c {
+	case CodeNoPath:
+		return 0
+	case CodeExpired:
+		return 1
+	case CodeDomainMismatch:
+		return 2
+	case CodeNone:
+		return 4
+	}
+	return 3
+}
+
+// Severity says how much a problem weighs.
+type Severity string
+
+const (
+	// SeverityError makes the result fail (or error).
+	SeverityError Severity = "error"
+	// SeverityWarn makes a passing result warn.
+	SeverityWarn Severity = "warn"
+	// SeverityInfo is a note that does not change the status.
+	SeverityInfo Severity = "info"
+)
+
+// Problem ids. They are stable kebab-case identifiers within certgate.result/v1.
+const (
+	ProblemInvalidTarget    = "invalid-target"
+	ProblemDNS              = "dns-failure"
+	ProblemTCPRefused       = "tcp-refused"
+	ProblemTCPTimeout       = "tcp-timeout"
+	ProblemConnection       = "connection-failure"
+	ProblemHandshake        = "handshake-failure"
+	ProblemLegacyTLS        = "legacy-tls-version"
+	ProblemUnknownAuthority = "unknown-authority"
+	ProblemSelfSigned       = "self-signed"
+	ProblemIncompleteChain  = "incomplete-chain"
+	ProblemDistrustedRoot   = "distrusted-root"
+	ProblemBadSignature     = "bad-signature"
+	ProblemNameConstraint   = "name-constraint-violation"
+	ProblemNotCA            = "issuer-not-ca"
+	ProblemPathLength       = "path-length-exceeded"
+	ProblemKeyUsage         = "wrong-key-usage"
+	ProblemInvalidChain     = "invalid-chain"
+	ProblemExpired          = "expired"
+	ProblemNotYetValid      = "not-yet-valid"
+	ProblemHostnameMismatch = "hostname-mismatch"
+	ProblemNoHostname       = "hostname-not-checked"
+	ProblemExpiresSoon      = "expires-soon"
+	ProblemNoCertificate    = "no-certificate"
+)
+
+// Problem is one defect or note about a target.
+type Problem struct {
+	// ID is a stable kebab-case identifier, one of the Problem* constants.
+	ID string `json:"id"`
+	// Severity is error, warn or info.
+	Severity Severity `json:"severity"`
+	// Code is the SPEC code this problem maps to, 0 for warnings and notes.
+	Code Code `json:"code"`
+	// Cert is the index in Result.Chain of the certificate concerned, or -1
+	// when the problem is not about one presented certificate.
+	Cert int `json:"cert"`
+	// Store names the trust store the problem was found against, when it is
+	// specific to one store.
+	Store string `json:"store,omitempty"`
+	// Message names the fact and the fix.
+	Message string `json:"message"`
+}
+
+// TLSInfo describes the negotiated connection.
+type TLSInfo struct {
+	Version     string `json:"version"`
+	CipherSuite string `json:"cipher_suite"`
+	ALPN        string `json:"alpn"`
+	OCSPStapled bool   `json:"ocsp_stapled"`
+}
+
+// Cert summarises one presented certificate.
+type Cert struct {
+	Subject     string    `json:"subject"`
+	Issuer      string    `json:"issuer"`
+	Serial      string    `json:"serial"`
+	NotBefore   time.Time `json:"not_before"`
+	NotAfter    time.Time `json:"not_after"`
+	SHA256      string    `json:"sha256"`
+	Key         string    `json:"key"`
+	Signature   string    `json:"signature"`
+	DNSNames    []string  `json:"dns_names"`
+	IPAddresses []string  `json:"ip_addresses"`
+	IsCA        bool      `json:"is_ca"`
+
+	// X509 is the parsed certificate, for the validator; never encoded.
+	X509 *x509.Certificate `json:"-"`
+}
+
+// Verdict is one trust store's judgement of a chain.
+type Verdict struct {
+	// Trusted is true when the store passes the chain for the host at the
+	// validation time.
+	Trusted bool `json:"trusted"`
+	// Code is the primary code by this store alone, 0 when trusted.
+	Code Code `json:"code"`
+	// Root is the name of the store root the chain ends at, when a path exists.
+	Root string `json:"root,omitempty"`
+	// RootSHA256 is the lower-case hex SHA-256 of that root.
+	RootSHA256 string `json:"root_sha256,omitempty"`
+	// StoreVersion identifies the snapshot of the store (source date or version).
+	StoreVersion string `json:"store_version,omitempty"`
+}
+
+// Result is everything certgate knows about one target. It is the contract
+// between the layers and, encoded, one certgate.result/v1 object.
+type Result struct {
+	Schema      string             `json:"schema"`
+	Target      string             `json:"target"`
+	Host        string             `json:"host"`
+	Port        int                `json:"port"`
+	Address     string             `json:"address"`
+	Status      Status             `json:"status"`
+	Code        Code               `json:"code"`
+	Message     string             `json:"message"`
+	Detail      string             `json:"detail"`
+	ValidatedAt time.Time          `json:"validated_at"`
+	DurationMS  float64            `json:"duration_ms"`
+	TLS         *TLSInfo           `json:"tls"`
+	Chain       []Cert             `json:"chain"`
+	Trust       map[string]Verdict `json:"trust"`
+	Problems    []Problem          `json:"problems"`
+
+	// Index is the position of the target in the input, for renderers that
+	// keep input order; never encoded.
+	Index int `json:"-"`
+}
+
+// Failed reports whether the result is at or above the given level:
+// "error" counts fail and error results, "warn" counts warn too, "never"
+// counts nothing.
+func (r *Result) Failed(level string) bool {
+	switch level {
+	case "never":
+		return false
+	case "warn":
+		return r.Status.Rank() >= StatusWarn.Rank()
+	default:
+		return r.Status.Rank() >= StatusFail.Rank()
+	}
+}

@@ -1,0 +1,482 @@
+// Package verify judges a presented certificate chain the way a strict HTTPS
+// client does, against each selected trust store separately. It asks three
+// questions one at a time — does a path to a root exist, is every
+// certificate of it valid at the validation time, does the leaf match the
+// host — so the primary code follows the SPEC precedence 11237 > 11236 >
+// 11235, and it lists every problem it finds. It never prints and never reads
+// the clock: the validation time is an input.
+package verify
+
+import (
+	"bytes"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/truststore"
+)
+
+// Options controls one validation.
+type Options struct {
+	// At is the validation time. It must be set.
+	At time.Time
+	// WarnDays warns when a certificate of the chain expires within this many
+	// days of At.
+	WarnDays int
+	// Host is the DNS name or IP address the leaf must be valid for.
+	Host string
+	// SkipHostname skips the name check (verify without --host); a warning
+	// says so.
+	SkipHostname bool
+}
+
+// Outcome is the judgement of one chain: what the validator adds to a result.
+type Outcome struct {
+	// Chain summarises the certificates as presented.
+	Chain []result.Cert
+	// Trust holds one verdict per store, by store name.
+	Trust map[string]result.Verdict
+	// Problems lists every problem found, sorted by precedence then id.
+	Problems []result.Problem
+}
+
+// storeJudgement is one store's view of the chain.
+type storeJudgement struct {
+	store    *truststore.Store
+	path     []*x509.Certificate // chosen path, leaf first, root last; nil if none
+	root     *truststore.Root
+	code     result.Code
+	problems []result.Problem // path and time problems, severity error
+}
+
+// Check validates certs (leaf first, as presented) for opts.Host at opts.At
+// against every store and returns the outcome. It never fails: a missing
+// chain is a problem like any other.
+func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) Outcome {
+	out := Outcome{Chain: Summarize(certs), Trust: map[string]result.Verdict{}, Problems: []result.Problem{}}
+	if len(certs) == 0 {
+		out.Problems = append(out.Problems, result.Problem{ID: result.ProblemNoCertificate, Severity: result.SeverityError,
+			Code: result.CodeNoPath, Cert: -1, Message: "no certificate was presented: configure the server with its certificate chain"})
+		return out
+	}
+	leaf := certs[0]
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+
+	nameProblems := checkName(leaf, opts)
+
+	judgements := make([]*storeJudgement, 0, len(stores))
+	for _, s := range stores {
+		j := judge(certs, inter, s, opts)
+		judgements = append(judgements, j)
+	}
+
+	anyPath := false
+	for _, j := range judgements {
+		if j.path != nil {
+			anyPath = true
+		}
+	}
+
+	// Each store's verdict: path first, then time, then name.
+	best := -1
+	for i, j := range judgements {
+		if j.code == result.CodeNone && hasError(nameProblems) {
+			j.code = result.CodeDomainMismatch
+		}
+		v := result.Verdict{Trusted: j.code == result.CodeNone, Code: j.code, StoreVersion: j.store.Version}
+		if j.root != nil {
+			v.Root, v.RootSHA256 = j.root.Name, j.root.SHA256
+		}
+		out.Trust[j.store.Name] = v
+		if best < 0 || closer(j.code, judgements[best].code) {
+			best = i
+		}
+	}
+
+	var problems []result.Problem
+	if best >= 0 {
+		problems = append(problems, judgements[best].problems...)
+		trusted := judgements[best].code == result.CodeNone
+		for i, j := range judgements {
+			if i == best {
+				continue
+			}
+			for _, p := range j.problems {
+				if contains(problems, p) {
+					continue
+				}
+				// A store that does not pass while another store has a
+				// path: the strict client still finds a way, so this is a
+				// note (a warning for an explicit distrust).
+				if anyPath {
+					p.Severity = result.SeverityInfo
+					if p.ID == result.ProblemDistrustedRoot {
+						p.Severity = result.SeverityWarn
+					}
+					if trusted {
+						p.Message += fmt.Sprintf(" (the %s store trusts this chain)", judgements[best].store.Name)
+					}
+				}
+				problems = append(problems, p)
+			}
+		}
+	}
+	if best < 0 || judgements[best].path == nil {
+		// No path: still report the time of every presented certificate.
+		problems = append(problems, timeProblems(certs, nil, opts.At, "")...)
+	}
+	problems = append(problems, nameProblems...)
+	problems = append(problems, soonProblems(certs, opts)...)
+	out.Problems = sortProblems(dedupe(problems))
+	return out
+}
+
+// closer reports whether a store verdict with code a is closer to passing
+// than one with code b: 0, then 11235, 11236, 11237.
+func closer(a, b result.Code) bool {
+	return a.Precedence() > b.Precedence()
+}
+
+func hasError(ps []result.Problem) bool {
+	for _, p := range ps {
+		if p.Severity == result.SeverityError {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(ps []result.Problem, p result.Problem) bool {
+	for _, q := range ps {
+		if q.ID == p.ID && q.Cert == p.Cert {
+			return true
+		}
+	}
+	return false
+}
+
+func dedupe(ps []result.Problem) []result.Problem {
+	out := ps[:0:0]
+	for _, p := range ps {
+		if !contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func sortProblems(ps []result.Problem) []result.Problem {
+	sev := map[result.Severity]int{result.SeverityError: 0, result.SeverityWarn: 1, result.SeverityInfo: 2}
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if sev[a.Severity] != sev[b.Severity] {
+			return sev[a.Severity] < sev[b.Severity]
+		}
+		if a.Code.Precedence() != b.Code.Precedence() {
+			return a.Code.Precedence() < b.Code.Precedence()
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if a.Cert != b.Cert {
+			return a.Cert < b.Cert
+		}
+		return a.Store < b.Store
+	})
+	if ps == nil {
+		return []result.Problem{}
+	}
+	return ps
+}
+
+// judge answers the path and time questions for one store.
+func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store, opts Options) *storeJudgement {
+	j := &storeJudgement{store: s}
+	leaf := certs[0]
+	vo := x509.VerifyOptions{
+		Roots:         s.Pool, // always explicit: never the platform verifier
+		Intermediates: inter,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	var firstErr error
+	var chains [][]*x509.Certificate
+	for _, t := range candidateTimes(certs, opts.At) {
+		vo.CurrentTime = t
+		cs, err := leaf.Verify(vo)
+		if err == nil {
+			chains = cs
+			break
+		}
+		if firstErr == nil || isExpiry(firstErr) {
+			firstErr = err
+		}
+	}
+	if chains == nil {
+		j.code = result.CodeNoPath
+		j.problems = append(j.problems, pathProblem(certs, s, firstErr))
+		return j
+	}
+
+	// The store's own policy (distrust-after dates, name constraints).
+	var allowed [][]*x509.Certificate
+	var perr *truststore.PolicyError
+	for _, c := range chains {
+		if e := s.CheckPolicy(c); e != nil {
+			if perr == nil {
+				perr = e
+			}
+			continue
+		}
+		allowed = append(allowed, c)
+	}
+	if len(allowed) == 0 {
+		j.code = result.CodeNoPath
+		j.root = perr.Root
+		j.problems = append(j.problems, result.Problem{ID: result.ProblemDistrustedRoot, Severity: result.SeverityError,
+			Code: result.CodeNoPath, Cert: -1, Store: s.Name,
+			Message: fmt.Sprintf("the %s store distrusts root %q for this certificate: %s; reissue the certificate from a CA the store trusts", s.Name, perr.Root.Name, perr.Reason)})
+		return j
+	}
+
+	// Prefer the path with the fewest certificates outside their validity,
+	// then the shortest.
+	bestN := -1
+	for _, c := range allowed {
+		n := len(timeProblems(certs, c, opts.At, s.Name))
+		if bestN < 0 || n < bestN || n == bestN && len(c) < len(j.path) {
+			bestN, j.path = n, c
+		}
+	}
+	j.root = s.Lookup(j.path[len(j.path)-1])
+	if tp := timeProblems(certs, j.path, opts.At, s.Name); len(tp) > 0 {
+		j.code = result.CodeExpired
+		j.problems = append(j.problems, tp...)
+	}
+	return j
+}
+
+func isExpiry(err error) bool {
+	var ce x509.CertificateInvalidError
+	return errors.As(err, &ce) && ce.Reason == x509.Expired
+}
+
+// candidateTimes are the times at which to look for a path: the validation
+// time first, then times inside the presented certificates' validity, so a
+// path is found "name and time aside" and expiry is reported as such.
+func candidateTimes(certs []*x509.Certificate, at time.Time) []time.Time {
+	ts := []time.Time{at}
+	add := func(t time.Time) {
+		for _, u := range ts {
+			if u.Equal(t) {
+				return
+			}
+		}
+		ts = append(ts, t)
+	}
+	lo, hi := certs[0].NotBefore, certs[0].NotAfter
+	for _, c := range certs[1:] {
+		if c.NotBefore.After(lo) {
+			lo = c.NotBefore
+		}
+		if c.NotAfter.Before(hi) {
+			hi = c.NotAfter
+		}
+	}
+	if !lo.After(hi) {
+		add(clamp(at, lo, hi))
+		add(lo.Add(hi.Sub(lo) / 2))
+	}
+	leaf := certs[0]
+	add(clamp(at, leaf.NotBefore, leaf.NotAfter))
+	add(leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2))
+	return ts
+}
+
+func clamp(t, lo, hi time.Time) time.Time {
+	if t.Before(lo) {
+		return lo
+	}
+	if t.After(hi) {
+		return hi
+	}
+	return t
+}
+
+// presentedIndex returns the index of c among the presented certificates,
+// or -1 when it was not presented (a root from the store).
+func presentedIndex(certs []*x509.Certificate, c *x509.Certificate) int {
+	for i, p := range certs {
+		if p.Equal(c) {
+			return i
+		}
+	}
+	return -1
+}
+
+// timeProblems lists the certificates of path (or of the presented chain
+// when path is nil) that are outside their validity at at.
+func timeProblems(certs, path []*x509.Certificate, at time.Time, store string) []result.Problem {
+	var ps []result.Problem
+	list := path
+	if list == nil {
+		list = certs
+	}
+	for k, c := range list {
+		idx := presentedIndex(certs, c)
+		role := roleName(k, len(list), c)
+		p := result.Problem{Code: result.CodeExpired, Severity: result.SeverityError, Cert: idx}
+		if idx < 0 {
+			p.Store = store
+		}
+		switch {
+		case at.After(c.NotAfter):
+			p.ID = result.ProblemExpired
+			p.Message = fmt.Sprintf("%s expired %s (not after %s); %s", role, ago(at.Sub(c.NotAfter)),
+				c.NotAfter.UTC().Format(time.RFC3339), renewHint(k, idx))
+		case at.Before(c.NotBefore):
+			p.ID = result.ProblemNotYetValid
+			p.Message = fmt.Sprintf("%s is not valid until %s (%s from the validation time); check the server's and the issuer's clocks, or wait",
+				role, c.NotBefore.UTC().Format(time.RFC3339), span(c.NotBefore.Sub(at)))
+		default:
+			continue
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+func renewHint(k, idx int) string {
+	switch {
+	case k == 0:
+		return "renew it and deploy the new certificate with its full chain"
+	case idx < 0:
+		return "the trust store's root has expired: move to a chain that ends at a current root"
+	default:
+		return "replace it with the issuer's current intermediate in the chain the server sends"
+	}
+}
+
+func roleName(k, n int, c *x509.Certificate) string {
+	name := displayName(c)
+	switch {
+	case k == 0:
+		return fmt.Sprintf("leaf certificate %q", name)
+	case k == n-1 && n > 1 && bytes.Equal(c.RawIssuer, c.RawSubject):
+		return fmt.Sprintf("root certificate %q", name)
+	default:
+		return fmt.Sprintf("intermediate certificate %q", name)
+	}
+}
+
+// displayName is a short name for a certificate: its CN, else its subject.
+func displayName(c *x509.Certificate) string {
+	if c.Subject.CommonName != "" {
+		return c.Subject.CommonName
+	}
+	if len(c.Subject.OrganizationalUnit) > 0 {
+		return c.Subject.OrganizationalUnit[0]
+	}
+	if s := c.Subject.String(); s != "" {
+		return s
+	}
+	if len(c.DNSNames) > 0 {
+		return c.DNSNames[0]
+	}
+	return "(no subject)"
+}
+
+func days(d time.Duration) int { return int(d.Hours() / 24) }
+
+func span(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch n := days(d); {
+	case n >= 2:
+		return fmt.Sprintf("%d days", n)
+	case n == 1:
+		return "1 day"
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d.Hours()))
+	default:
+		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+	}
+}
+
+func ago(d time.Duration) string { return span(d) + " ago" }
+
+// soonProblems warns about presented certificates that expire within
+// WarnDays of At (and are valid now).
+func soonProblems(certs []*x509.Certificate, opts Options) []result.Problem {
+	if opts.WarnDays <= 0 {
+		return nil
+	}
+	limit := opts.At.Add(time.Duration(opts.WarnDays) * 24 * time.Hour)
+	var ps []result.Problem
+	for i, c := range certs {
+		if opts.At.After(c.NotAfter) || opts.At.Before(c.NotBefore) || c.NotAfter.After(limit) {
+			continue
+		}
+		role := roleName(i, len(certs), c)
+		ps = append(ps, result.Problem{ID: result.ProblemExpiresSoon, Severity: result.SeverityWarn, Cert: i,
+			Message: fmt.Sprintf("%s expires in %s (not after %s), within --warn-days %d; renew it before then",
+				role, span(c.NotAfter.Sub(opts.At)), c.NotAfter.UTC().Format(time.RFC3339), opts.WarnDays)})
+	}
+	return ps
+}
+
+// checkName answers the name question: does the leaf's subjectAltName cover
+// the host (RFC 6125; a CN without SAN does not count)?
+func checkName(leaf *x509.Certificate, opts Options) []result.Problem {
+	if opts.SkipHostname || opts.Host == "" {
+		return []result.Problem{{ID: result.ProblemNoHostname, Severity: result.SeverityWarn, Cert: 0,
+			Message: "no host name given, so the name check was skipped: pass --host NAME to check the name a client will use"}}
+	}
+	err := leaf.VerifyHostname(opts.Host)
+	if err == nil {
+		return nil
+	}
+	names := append([]string{}, leaf.DNSNames...)
+	for _, ip := range leaf.IPAddresses {
+		names = append(names, ip.String())
+	}
+	var msg string
+	switch {
+	case len(names) == 0 && leaf.Subject.CommonName != "":
+		msg = fmt.Sprintf("the leaf certificate has no subjectAltName; its CN %q is ignored by strict clients, so it is not valid for %s: reissue it with %s in the subjectAltName",
+			leaf.Subject.CommonName, opts.Host, opts.Host)
+	case len(names) == 0:
+		msg = fmt.Sprintf("the leaf certificate names no host at all, so it is not valid for %s: reissue it with %s in the subjectAltName", opts.Host, opts.Host)
+	default:
+		shown := names
+		if len(shown) > 8 {
+			shown = append(shown[:8:8], fmt.Sprintf("and %d more", len(names)-8))
+		}
+		msg = fmt.Sprintf("the leaf certificate is valid for %s, not %s: reissue it with %s in the subjectAltName, or use the host name it was issued for",
+			strings.Join(shown, ", "), opts.Host, opts.Host)
+		if w := wildcardNote(leaf.DNSNames, opts.Host); w != "" {
+			msg += " (" + w + ")"
+		}
+	}
+	return []result.Problem{{ID: result.ProblemHostnameMismatch, Severity: result.SeverityError, Code: result.CodeDomainMismatch, Cert: 0, Message: msg}}
+}
+
+// wildcardNote explains a wildcard that covers a parent but not the host,
+// because a wildcard matches exactly one label.
+func wildcardNote(names []string, host string) string {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, n := range names {
+		n = strings.ToLower(n)
+		if strings.HasPrefix(n, "*.") && strings.HasSuffix(h, n[1:]) && strings.Count(h, ".") > strings.Count(n, ".") {
+			return fmt.Sprintf("a wildcard %s covers exactly one label, not %s", n, h)
+		}
+	}
+	return ""
+}
