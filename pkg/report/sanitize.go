@@ -79,29 +79,32 @@ func bidiOrSeparator(r rune) bool {
 // \uNNNN escapes. The decoded values are unchanged: the input is valid UTF-8
 // from encoding/json, and those runes can only occur inside strings.
 func escapeJSON(b []byte) []byte {
-	i := 0
-	for i < len(b) {
-		r, size := utf8.DecodeRune(b[i:])
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x7f {
+			i++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
 		if jsonUnsafe(r) {
-			break
+			if out == nil {
+				out = make([]byte, 0, len(b)+64)
+			}
+			out = append(out, b[last:i]...)
+			out = fmt.Appendf(out, `\u%04x`, r)
+			last = i + size
 		}
 		i += size
 	}
-	if i == len(b) {
+	if out == nil {
 		return b
 	}
-	out := make([]byte, 0, len(b)+16)
-	out = append(out, b[:i]...)
-	for i < len(b) {
-		r, size := utf8.DecodeRune(b[i:])
-		if jsonUnsafe(r) {
-			out = fmt.Appendf(out, `\u%04x`, r)
-		} else {
-			out = append(out, b[i:i+size]...)
-		}
-		i += size
-	}
-	return out
+	return append(out, b[last:]...)
 }
 
 // jsonUnsafe reports whether encoding/json leaves r raw although a terminal

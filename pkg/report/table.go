@@ -105,7 +105,15 @@ func (t *tableRenderer) render(w *bytes.Buffer) {
 		if width <= 0 {
 			width = t.ios.TerminalWidth()
 		}
-		writeAligned(w, rows, width, statusColors(t.ios.ColorEnabled()))
+		widths, squeezed := fitWidths(rows, width)
+		if squeezed {
+			// Dates would squeeze TARGET: keep only "in 3 days".
+			for i := range rows {
+				rows[i][colExpires] = orNone(expiresShort(&t.results[i]))
+			}
+			widths, _ = fitWidths(rows, width)
+		}
+		writeAligned(w, rows, widths, statusColors(t.ios.ColorEnabled()))
 		w.WriteByte('\n')
 	} else {
 		writeTSV(w, rows)
@@ -130,11 +138,17 @@ func (t *tableRenderer) row(r *result.Result, tty bool) [numCols]string {
 	}
 	c[colDetail] = Sanitize(c[colDetail])
 	for i := range c {
-		if c[i] == "" {
-			c[i] = none
-		}
+		c[i] = orNone(c[i])
 	}
 	return c
+}
+
+// orNone returns s, or "-" when s is empty.
+func orNone(s string) string {
+	if s == "" {
+		return none
+	}
+	return s
 }
 
 // expires formats the leaf's NotAfter: RFC 3339 in a pipe; on a terminal the
@@ -152,6 +166,19 @@ func expires(r *result.Result, tty bool) string {
 		return date
 	}
 	return date + " (" + relative(na.Sub(r.ValidatedAt)) + ")"
+}
+
+// expiresShort is the terminal form of expires for narrow terminals: only
+// how far the leaf's NotAfter is from the validation time, or the date when
+// that time is unknown.
+func expiresShort(r *result.Result) string {
+	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+		return ""
+	}
+	if r.ValidatedAt.IsZero() {
+		return r.Chain[0].NotAfter.UTC().Format(time.DateOnly)
+	}
+	return relative(r.Chain[0].NotAfter.Sub(r.ValidatedAt))
 }
 
 // relative describes a duration from the validation time: "in 3 days",
@@ -311,10 +338,9 @@ func statusColors(enabled bool) map[string]*color.Color {
 	return m
 }
 
-// writeAligned writes the header and rows in aligned columns no wider than
-// width where possible, colouring the STATUS cells.
-func writeAligned(w *bytes.Buffer, rows [][numCols]string, width int, colors map[string]*color.Color) {
-	widths := fitWidths(rows, width)
+// writeAligned writes the header and rows in columns of the given widths,
+// truncating cells that are wider and colouring the STATUS cells.
+func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) {
 	line := func(cells [numCols]string, header bool) {
 		for i, cell := range cells {
 			cell = truncate(cell, widths[i])
@@ -339,9 +365,9 @@ func writeAligned(w *bytes.Buffer, rows [][numCols]string, width int, colors map
 }
 
 // fitWidths returns each column's width: its widest cell, with DETAIL, then
-// ROOT / ISSUER, then TARGET narrowed so the line fits in width.
-func fitWidths(rows [][numCols]string, width int) [numCols]int {
-	var w [numCols]int
+// ROOT / ISSUER, then TARGET narrowed so the line fits in width where it
+// can. squeezed reports that narrowing DETAIL alone was not enough.
+func fitWidths(rows [][numCols]string, width int) (w [numCols]int, squeezed bool) {
 	for i, h := range ttyHeaders {
 		w[i] = runewidth.StringWidth(h)
 	}
@@ -352,12 +378,12 @@ func fitWidths(rows [][numCols]string, width int) [numCols]int {
 	}
 	avail := width - len(columnGap)*(numCols-1) - w[colStatus] - w[colCode] - w[colExpires]
 	if w[colTarget]+w[colRoot]+w[colDetail] <= avail {
-		return w
+		return w, false
 	}
 	detail := min(w[colDetail], minDetail)
 	if spare := avail - w[colTarget] - w[colRoot]; spare >= detail {
 		w[colDetail] = spare
-		return w
+		return w, false
 	}
 	w[colDetail] = detail
 	over := w[colTarget] + w[colRoot] + detail - avail
@@ -367,7 +393,11 @@ func fitWidths(rows [][numCols]string, width int) [numCols]int {
 		w[c] -= cut
 		over -= cut
 	}
-	return w
+	if over <= 0 {
+		// Give what the floors left over back to DETAIL.
+		w[colDetail] = avail - w[colTarget] - w[colRoot]
+	}
+	return w, true
 }
 
 // truncate shortens s to at most n display columns, ending in an ellipsis

@@ -107,7 +107,7 @@ func FuzzReadList(f *testing.F) {
 			lines = lines[:len(lines)-1]
 		}
 		for i, l := range lines {
-			long := len(l) >= MaxLineBytes
+			long := len(l) > MaxLineBytes
 			if long {
 				l = l[:MaxLineBytes]
 			}

@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// MaxLineBytes is the longest list line that ReadList passes on whole. A
-// longer line is cut to its first MaxLineBytes bytes, the rest is discarded,
-// and the cut line, still longer than MaxTargetBytes, is passed on untrimmed
-// so that Parse rejects it.
+// MaxLineBytes is the longest list line, in bytes without its '\n',
+// that ReadList passes on whole. A longer line is cut to its first
+// MaxLineBytes bytes, the rest is discarded, and the cut line, still longer
+// than MaxTargetBytes, is passed on untrimmed so that Parse rejects it.
 const MaxLineBytes = 64 << 10
 
 // utf8BOM is the byte order mark some editors put at the start of a file.
@@ -29,7 +29,7 @@ const utf8BOM = "\uFEFF"
 // it. It stops at the first error from fn and returns that error as is. A
 // read error is returned wrapped, with the line number.
 func ReadList(r io.Reader, fn func(line int, raw string) error) error {
-	br := bufio.NewReaderSize(r, MaxLineBytes)
+	br := bufio.NewReader(r)
 	for line := 1; ; line++ {
 		text, long, err := readLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -64,24 +64,25 @@ func ReadList(r io.Reader, fn func(line int, raw string) error) error {
 }
 
 // readLine returns the next line without its '\n'. If the line is longer
-// than the reader's buffer it returns the first MaxLineBytes bytes, discards
-// the rest up to the next '\n', and sets long. err is io.EOF when the input
+// than MaxLineBytes it returns the first MaxLineBytes bytes, discards the
+// rest up to the next '\n', and sets long. err is io.EOF when the input
 // ended (text may still hold a last line without '\n').
 func readLine(br *bufio.Reader) (text string, long bool, err error) {
-	b, err := br.ReadSlice('\n')
-	switch {
-	case err == nil:
-		return string(b[:len(b)-1]), false, nil
-	case errors.Is(err, bufio.ErrBufferFull):
-		text = string(b)
-		for {
-			_, err = br.ReadSlice('\n')
-			if !errors.Is(err, bufio.ErrBufferFull) {
-				break
-			}
+	var buf []byte
+	for {
+		b, err := br.ReadSlice('\n')
+		content := b
+		if err == nil {
+			content = b[:len(b)-1]
 		}
-		return text, true, err
-	default:
-		return string(b), false, err
+		if room := MaxLineBytes - len(buf); len(content) > room {
+			buf = append(buf, content[:room]...)
+			long = true
+		} else {
+			buf = append(buf, content...)
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return string(buf), long, err
+		}
 	}
 }

@@ -135,14 +135,24 @@ func lines(es []entry) []int {
 }
 
 func TestReadListLineExactlyAtCap(t *testing.T) {
-	// A line whose bytes plus '\n' fill the buffer exactly is not cut.
-	line := strings.Repeat("a", MaxLineBytes-1)
-	got, err := readAll(t, strings.NewReader(line+"\nb\n"))
+	// A line of exactly MaxLineBytes is passed whole, with or without a
+	// line end; one byte more and it is cut.
+	line := strings.Repeat("a", MaxLineBytes)
+	for _, in := range []string{line + "\nb\n", line} {
+		got, err := readAll(t, strings.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 || got[0].raw != line {
+			t.Errorf("ReadList = lines %v, want the whole first line", lines(got))
+		}
+	}
+	got, err := readAll(t, strings.NewReader(line+"a\nb"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[0].raw != line || got[1] != (entry{2, "b"}) {
-		t.Errorf("ReadList = lines %v, want the whole first line and b on line 2", lines(got))
+		t.Errorf("ReadList = lines %v, want the first line cut to MaxLineBytes and b on line 2", lines(got))
 	}
 }
 

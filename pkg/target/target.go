@@ -151,14 +151,16 @@ func Parse(s string) (Target, error) {
 	} else {
 		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
 			// A bare path start: "example.com/x", or "https:/example.com".
-			if k := strings.IndexByte(rest, ':'); k >= 0 && k < j && isKnownScheme(strings.ToLower(rest[:k])) {
+			if k := strings.IndexByte(rest, ':'); k >= 0 && k < j && isKnownScheme(strings.ToLower(rest[:k])) && !isDigits(rest[k+1:j]) {
 				return Target{}, newError(raw, "missing \"//\" after "+quote(rest[:k+1]),
 					"write "+strings.ToLower(rest[:k])+"://HOST")
 			}
 			return Target{}, newError(raw, "unexpected "+strconv.QuoteRune(rune(rest[j]))+" in a target without a scheme",
 				"a path, query or fragment needs a URL: https://"+truncate(rest, 40))
 		}
-		if k := strings.IndexByte(rest, ':'); k >= 0 && isKnownScheme(strings.ToLower(rest[:k])) {
+		// "https:example.com" lacks its "//"; "https:443" is a host named
+		// https with a port.
+		if k := strings.IndexByte(rest, ':'); k >= 0 && isKnownScheme(strings.ToLower(rest[:k])) && !isDigits(rest[k+1:]) {
 			return Target{}, newError(raw, "missing \"//\" after "+quote(rest[:k+1]),
 				"write "+strings.ToLower(rest[:k])+"://"+truncate(rest[k+1:], 40))
 		}
@@ -485,6 +487,19 @@ func looksNumeric(l string) bool {
 	}
 	for i := 0; i < len(l); i++ {
 		if l[i] < '0' || l[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigits reports whether s is non-empty and all ASCII decimal digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

@@ -88,6 +88,9 @@ func TestParse(t *testing.T) {
 		{name: "https empty host port", in: "https://:443", wantErr: "no host before ':443'"},
 		{name: "https no slashes", in: "https:example.com", wantErr: `missing "//"`},
 		{name: "https one slash", in: "https:/example.com", wantErr: `missing "//"`},
+		{name: "host named like a scheme", in: "https:443", want: Target{Host: "https", Port: 443}},
+		{name: "host named smtp", in: "SMTP", want: Target{Host: "smtp", Port: 443}},
+		{name: "host named like a scheme with path", in: "https:443/x", wantErr: "needs a URL"},
 		{name: "path without scheme", in: "example.com/path", wantErr: "needs a URL: https://example.com/path"},
 		{name: "query without scheme", in: "example.com?x", wantErr: "needs a URL"},
 		{name: "scheme relative", in: "//example.com", wantErr: "needs a URL"},
@@ -405,5 +408,35 @@ func BenchmarkParse(b *testing.B) {
 				_, _ = Parse(in)
 			}
 		})
+	}
+}
+
+// TestParseIDNRunes runs every rune of the Basic Multilingual Plane through
+// the IDN path and checks the properties that FuzzParse checks, which random
+// fuzzing rarely reaches with valid UTF-8.
+func TestParseIDNRunes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	ok := 0
+	for r := rune(0x80); r < 0x10000; r++ {
+		if r >= 0xd800 && r < 0xe000 {
+			continue
+		}
+		for _, in := range []string{"a" + string(r) + "b.example", string(r) + ".example", "x." + string(r)} {
+			got, err := Parse(in)
+			if err != nil {
+				checkParseError(t, in, err)
+				continue
+			}
+			ok++
+			if !isASCII(got.Host) {
+				t.Fatalf("Parse(%q).Host = %q, not ASCII", in, got.Host)
+			}
+			checkRoundTrip(t, got)
+		}
+	}
+	if ok == 0 {
+		t.Fatal("no international name parsed")
 	}
 }

@@ -48,6 +48,7 @@ type LoadError struct {
 	Hint string
 }
 
+// Error returns "truststore: <path>: <problem>; <next step>".
 func (e *LoadError) Error() string {
 	var b strings.Builder
 	b.WriteString("truststore: ")
