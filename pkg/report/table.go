@@ -12,6 +12,8 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-runewidth"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
@@ -86,7 +88,9 @@ func (t *tableRenderer) Close() error {
 	t.closed = true
 	sortByIndex(t.results)
 	var buf bytes.Buffer
-	t.render(&buf)
+	if err := t.render(&buf); err != nil {
+		return err
+	}
 	if _, err := t.ios.Out.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("report: write table: %w", err)
 	}
@@ -94,7 +98,7 @@ func (t *tableRenderer) Close() error {
 }
 
 // render writes the table for the buffered, sorted results to w.
-func (t *tableRenderer) render(w *bytes.Buffer) {
+func (t *tableRenderer) render(w *bytes.Buffer) error {
 	tty := t.ios.IsStdoutTTY()
 	rows := make([][numCols]string, len(t.results))
 	for i := range t.results {
@@ -113,13 +117,19 @@ func (t *tableRenderer) render(w *bytes.Buffer) {
 			}
 			widths, _ = fitWidths(rows, width)
 		}
-		writeAligned(w, rows, widths, statusColors(t.ios.ColorEnabled()))
+		if err := writeAligned(w, rows, widths, statusColors(t.ios.ColorEnabled())); err != nil {
+			return err
+		}
 		w.WriteByte('\n')
-	} else {
-		writeTSV(w, rows)
+		w.WriteString(summary(t.results))
+		w.WriteByte('\n')
+		return nil
 	}
-	w.WriteString(summary(t.results))
-	w.WriteByte('\n')
+	writeTSV(w, rows)
+	// In a pipe, stdout stays pure tab-separated rows: the summary is a
+	// diagnostic and goes to stderr.
+	fmt.Fprintln(t.ios.ErrOut, summary(t.results))
+	return nil
 }
 
 // row returns the sanitised cells of one result.
@@ -338,30 +348,61 @@ func statusColors(enabled bool) map[string]*color.Color {
 	return m
 }
 
-// writeAligned writes the header and rows in columns of the given widths,
-// truncating cells that are wider and colouring the STATUS cells.
-func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) {
-	line := func(cells [numCols]string, header bool) {
-		for i, cell := range cells {
+// writeAligned writes the header and rows with tablewriter, borderless, in
+// columns of the given widths: cells wider than their column are truncated
+// first, and the STATUS cells are coloured.
+func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) error {
+	gap := tw.Padding{Right: columnGap, Overwrite: true}
+	pad := make([]tw.Padding, numCols)
+	for i := range pad {
+		pad[i] = gap
+	}
+	pad[numCols-1] = tw.Padding{Overwrite: true}
+	var buf bytes.Buffer
+	tb := tablewriter.NewTable(&buf,
+		tablewriter.WithRendition(tw.Rendition{Borders: tw.BorderNone, Settings: tw.Settings{
+			Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
+			Lines:      tw.Lines{ShowHeaderLine: tw.Off, ShowTop: tw.Off, ShowBottom: tw.Off},
+		}}),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithTrimSpace(tw.Off),
+		tablewriter.WithHeaderPaddingPerColumn(pad),
+		tablewriter.WithRowPaddingPerColumn(pad),
+	)
+	header := make([]any, numCols)
+	for i, h := range ttyHeaders {
+		header[i] = h
+	}
+	tb.Header(header...)
+	for _, r := range rows {
+		cells := make([]any, numCols)
+		for i, cell := range r {
 			cell = truncate(cell, widths[i])
-			if i == numCols-1 {
-				w.WriteString(cell)
-				break
-			}
-			pad := strings.Repeat(" ", widths[i]-runewidth.StringWidth(cell))
-			if c, ok := colors[cell]; ok && i == colStatus && !header {
+			if c, ok := colors[cell]; ok && i == colStatus {
 				cell = c.Sprint(cell)
 			}
-			w.WriteString(cell)
-			w.WriteString(pad)
-			w.WriteString(columnGap)
+			cells[i] = cell
 		}
+		if err := tb.Append(cells...); err != nil {
+			return fmt.Errorf("report: table row: %w", err)
+		}
+	}
+	if err := tb.Render(); err != nil {
+		return fmt.Errorf("report: render table: %w", err)
+	}
+	// The last column is padded to its width: trim that, nothing else.
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		w.WriteString(strings.TrimRight(strings.TrimSuffix(line, "\n"), " "))
 		w.WriteByte('\n')
 	}
-	line(ttyHeaders, true)
-	for _, r := range rows {
-		line(r, false)
-	}
+	return nil
 }
 
 // fitWidths returns each column's width: its widest cell, with DETAIL, then

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/testpki"
+)
+
+var update = flag.Bool("update", false, "update .golden files")
+
+// normalize replaces what changes from run to run (ports, fingerprints,
+// serials, timings, temp paths) with fixed placeholders.
+func normalize(s string, tmp string) string {
+	for _, r := range []struct{ re, with string }{
+		{`127\.0\.0\.1:\d+`, "127.0.0.1:PORT"},
+		{`\.test:\d+`, ".test:PORT"},
+		{`"port": \d+`, `"port": 0`},
+		{`"(sha256|root_sha256)": "[0-9a-f]{64}"`, `"$1": "SHA256"`},
+		{`"serial": "[0-9a-f]*"`, `"serial": "SERIAL"`},
+		{`"duration_ms": [0-9.e+-]+`, `"duration_ms": 0`},
+		{`"cipher_suite": "[A-Z0-9_]+"`, `"cipher_suite": "SUITE"`},
+		{regexp.QuoteMeta(tmp) + `[^"\s]*/`, "TMP/"},
+	} {
+		s = regexp.MustCompile(r.re).ReplaceAllString(s, r.with)
+	}
+	return s
+}
+
+func goldenFile(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/certgate -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run go test ./cmd/certgate -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// TestCheckGolden runs one check over an ok, a warn, a fail and two error
+// targets and compares the rendered output with golden files.
+func TestCheckGolden(t *testing.T) {
+	p := newPKI(t, "Golden")
+	e := testpki.Epoch
+	ok := testpki.ServeCert(t, p.inter.Leaf(t, testpki.DNS("ok.test")), p.inter.Cert)
+	soon := testpki.ServeCert(t, p.inter.Leaf(t, testpki.DNS("soon.test"), testpki.Validity(e.AddDate(0, -2, 0), e.AddDate(0, 0, 9))), p.inter.Cert)
+	expired := testpki.ServeCert(t, p.inter.Leaf(t, testpki.DNS("expired.test"), testpki.Validity(e.AddDate(-1, 0, 0), e.AddDate(0, 0, -3))), p.inter.Cert)
+	tOK, rOK := hostTarget(ok, "ok.test")
+	tSoon, rSoon := hostTarget(soon, "soon.test")
+	tExp, rExp := hostTarget(expired, "expired.test")
+	args := []string{"check", epochArg, "--store", p.store, "-c", "1", rOK, rSoon, rExp, tOK, tSoon, tExp, "http://plain.test/", testpki.ClosedPort(t)}
+	tmp := filepath.Dir(p.store)
+
+	for _, c := range []struct {
+		name string
+		tty  bool
+		args []string
+	}{
+		{"check_table_piped", false, nil},
+		{"check_table_tty", true, nil},
+		{"check_json", false, []string{"-o", "json"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ios, _, out, errOut := iostreams.Test()
+			ios.SetStdoutTTY(c.tty)
+			ios.SetTerminalWidth(200)
+			code := run(context.Background(), append(append([]string{}, args...), c.args...), ios)
+			if code != 1 {
+				t.Errorf("exit %d, want 1 (stderr %s)", code, errOut)
+			}
+			goldenFile(t, c.name, normalize(out.String(), tmp))
+		})
+	}
+}
