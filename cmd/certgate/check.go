@@ -32,6 +32,10 @@ type checkOptions struct {
 	Timeout     time.Duration
 	Resolve     []string
 	NoSNI       bool
+	Deadline    time.Duration
+
+	// UX holds --quiet and --proxy (progress.go, proxy.go).
+	UX uxOptions
 
 	// Now is the clock for --at; tests pin it.
 	Now func() time.Time
@@ -69,6 +73,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "per endpoint, connect + handshake")
 	f.StringArrayVar(&opts.Resolve, "resolve", nil, "connect to ADDR for HOST:PORT, but validate and send SNI for HOST (`HOST:PORT:ADDR`, repeatable)")
 	f.BoolVar(&opts.NoSNI, "no-sni", false, "send no server name (the certificate must still match the host)")
+	f.DurationVar(&opts.Deadline, "deadline", 0, "bound the whole run: targets not done by then each get an error result (default none)")
+	addUXFlags(cmd, &opts.UX)
 	return cmd
 }
 
@@ -81,6 +87,9 @@ func (o *checkOptions) validate() error {
 	}
 	if o.Timeout <= 0 {
 		return usagef("--timeout: %s is not positive (try --timeout 10s)", o.Timeout)
+	}
+	if o.Deadline < 0 {
+		return usagef("--deadline: %s is negative (try --deadline 5m, or leave it out for no deadline)", o.Deadline)
 	}
 	if len(o.Targets) == 0 && o.File == "" {
 		return usagef("no targets: give URLs or hosts as arguments, or a list with -f FILE (- for stdin)")
@@ -148,10 +157,17 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	warnStaleStores(ios, stores, o.Now())
+	dialer, err := proxyDialer(o)
+	if err != nil {
+		return err
+	}
+	prog := startProgress(o)
 	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores)})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}
+	ren = quietRenderer(ren, &o.UX)
 
 	inputs := make(chan runner.Input)
 	readErr := make(chan error, 1)
@@ -186,12 +202,17 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return in, ok
 	}
 
+	next = prog.wrapNext(next)
 	cfg := runner.Config{
 		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: resolve},
 		Stores:      stores,
 		At:          at,
 		WarnDays:    o.Common.WarnDays,
 		Concurrency: o.Concurrency,
+		Deadline:    o.Deadline,
+	}
+	if dialer != nil {
+		cfg.Probe.Dialer = dialer
 	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
@@ -199,8 +220,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		if r.Failed(o.Common.FailOn) {
 			failed++
 		}
+		prog.add(r)
 		return ren.Add(r)
 	})
+	prog.finish()
 	if err := <-readErr; err != nil && !errors.Is(err, context.Canceled) {
 		return usagef("-f %s: reading targets: %v", listName, err)
 	}

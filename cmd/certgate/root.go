@@ -88,5 +88,8 @@ reports every problem with the code that client would give:
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newCheckCmd(ios, nil))
 	root.AddCommand(newVersionCmd(ios))
+	root.AddCommand(newVerifyCmd(ios, nil))
+	root.AddCommand(newRootsCmd(ios))
+	root.AddCommand(newManCmd(ios))
 	return root
 }

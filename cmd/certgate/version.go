@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +68,7 @@ func newVersionCmd(ios *iostreams.IOStreams) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(ios.Out, "trust store %-8s %s, %d roots\n", name+":", s.Version, len(s.Roots))
+				fmt.Fprintf(ios.Out, "trust store %-8s %s, snapshot %s, %d roots\n", name+":", s.Version, s.Date.Format(time.DateOnly), len(s.Roots))
 			}
 			return nil
 		},

@@ -33,7 +33,20 @@ type Options struct {
 	Dialer interface {
 		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 	}
+	// MaxHandshakeBytes caps the bytes read from the peer during one
+	// handshake; past it the handshake fails with ErrHandshakeTooLarge.
+	// Zero means DefaultMaxHandshakeBytes.
+	MaxHandshakeBytes int64
 }
+
+// DefaultMaxHandshakeBytes is the default cap on bytes read from a peer
+// during one handshake: 1 MiB, four times the largest Certificate message
+// crypto/tls accepts (256 KiB), so no real server comes near it.
+const DefaultMaxHandshakeBytes = 1 << 20
+
+// ErrHandshakeTooLarge results when a peer sends more than
+// Options.MaxHandshakeBytes during one handshake.
+var ErrHandshakeTooLarge = errors.New("peer sent more than the handshake byte limit")
 
 // Observation is what one probe saw. Exactly one of Err and TLS is the
 // outcome of the strict handshake; Certs may be set with Err when the strict
@@ -182,6 +195,11 @@ func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Conf
 	}
 	defer raw.Close()
 	addr := raw.RemoteAddr().String()
+	limit := opts.MaxHandshakeBytes
+	if limit <= 0 {
+		limit = DefaultMaxHandshakeBytes
+	}
+	raw = &limitConn{Conn: raw, limit: limit}
 	if dl, ok := ctx.Deadline(); ok {
 		// Bound every read and write, whatever the peer does.
 		_ = raw.SetDeadline(dl)
@@ -243,6 +261,8 @@ func Classify(err error, phase Phase, timeout time.Duration) *Failure {
 	var cve *tls.CertificateVerificationError
 	detail := ""
 	switch {
+	case errors.Is(err, ErrHandshakeTooLarge):
+		detail = "the peer sent more data during the handshake than any real server does (" + rootCause(err) + "): check that the port serves TLS and that the server sends only its certificate chain"
 	case timedOut:
 		detail = fmt.Sprintf("the TLS handshake did not complete within %s: the peer accepted the connection but stalled; check that the port serves TLS, or raise --timeout", timeout)
 	case errors.As(err, &rh):

@@ -60,9 +60,12 @@ type factory func(ios *iostreams.IOStreams, opts Options) Renderer
 // registry maps format names to their constructors. Adding a format is one
 // entry here.
 var registry = map[string]factory{
-	"table": newTable,
-	"json":  newJSON,
-	"jsonl": newJSONL,
+	"table":    newTable,
+	"json":     newJSON,
+	"jsonl":    newJSONL,
+	"junit":    newJUnit,
+	"github":   newGitHub,
+	"markdown": newMarkdown,
 }
 
 // Formats returns the names of the registered output formats, sorted.

@@ -358,14 +358,14 @@ func TestUnknownFormat(t *testing.T) {
 	if ufe.Format != "xml" || !reflect.DeepEqual(ufe.Valid, Formats()) {
 		t.Errorf("error = %+v", ufe)
 	}
-	want := `report: unknown output format "xml" (valid: json, jsonl, table)`
+	want := `report: unknown output format "xml" (valid: github, json, jsonl, junit, markdown, table)`
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err, want)
 	}
 }
 
 func TestFormats(t *testing.T) {
-	if got, want := Formats(), []string{"json", "jsonl", "table"}; !reflect.DeepEqual(got, want) {
+	if got, want := Formats(), []string{"github", "json", "jsonl", "junit", "markdown", "table"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Formats() = %q, want %q", got, want)
 	}
 }

@@ -152,6 +152,89 @@ const (
 	ProblemNoHostname       = "hostname-not-checked"
 	ProblemExpiresSoon      = "expires-soon"
 	ProblemNoCertificate    = "no-certificate"
+	// ProblemRootExpiring warns that the chain ends at a store root that
+	// expires within --warn-days of the validation time.
+	ProblemRootExpiring = "root-expiring"
+	// ProblemRootDistrustScheduled warns that the chain ends at a store root
+	// with a distrust-after date still after the validation time:
+	// certificates issued after that date will not be trusted.
+	ProblemRootDistrustScheduled = "root-distrust-scheduled"
+)
+
+// Problem ids about the shape of the presented chain and the bundle's key
+// (verify and check alike).
+const (
+	// ProblemChainOrder: the certificates are not in issuing order (warn).
+	ProblemChainOrder = "chain-order"
+	// ProblemChainDuplicate: a certificate is sent more than once (warn).
+	ProblemChainDuplicate = "chain-duplicate"
+	// ProblemChainUnrelated: a certificate is not on the path to the root (warn).
+	ProblemChainUnrelated = "chain-unrelated-certificate"
+	// ProblemChainRootIncluded: the root itself is sent (info).
+	ProblemChainRootIncluded = "chain-root-included"
+	// ProblemChainMissingIntermediate: an intermediate of the path, found
+	// among the extra intermediates, is not in the bundle (error, 11237).
+	ProblemChainMissingIntermediate = "chain-missing-intermediate"
+	// ProblemChainLeafNotFirst: a CA certificate comes before the server
+	// certificate it issued (error, 11237).
+	ProblemChainLeafNotFirst = "chain-leaf-not-first"
+	// ProblemKeyMismatch: the private key given with --key is not the leaf's
+	// (error, 11220: the server cannot complete a handshake with it).
+	ProblemKeyMismatch = "key-mismatch"
+)
+
+// Problem ids of the Web PKI rules that crypto/x509 does not enforce
+// (CA/Browser Forum Baseline Requirements, RFC 5280). They are warnings —
+// the Java and Mozilla clients accept such chains — or notes when the
+// defect is in a root of an embedded or system store.
+const (
+	// ProblemCAAsLeaf: the leaf is a CA certificate.
+	ProblemCAAsLeaf = "ca-as-leaf"
+	// ProblemLeafCertSign: the leaf is not a CA but may sign certificates.
+	ProblemLeafCertSign = "leaf-key-cert-sign"
+	// ProblemEKUMissing: the leaf has no extendedKeyUsage.
+	ProblemEKUMissing = "eku-missing"
+	// ProblemEKUInvalid: an extendedKeyUsage is empty, anyExtendedKeyUsage,
+	// critical in the leaf, or present in a root.
+	ProblemEKUInvalid = "eku-invalid"
+	// ProblemCNNotInSAN: the leaf's CN is not a copy of a subjectAltName entry.
+	ProblemCNNotInSAN = "cn-not-in-san"
+	// ProblemWildcardPublicSuffix: a wildcard over a public suffix (*.com).
+	ProblemWildcardPublicSuffix = "wildcard-public-suffix"
+	// ProblemMalformedName: a subjectAltName dNSName that is not a host name.
+	ProblemMalformedName = "malformed-dns-name"
+	// ProblemSANCriticality: subjectAltName criticality does not follow the subject.
+	ProblemSANCriticality = "san-criticality"
+	// ProblemSerialNumber: a serial that is not positive or longer than 20 octets.
+	ProblemSerialNumber = "invalid-serial-number"
+	// ProblemKeyIDMissing: a missing authority or subject key identifier.
+	ProblemKeyIDMissing = "key-identifier-missing"
+	// ProblemKeyIDInvalid: a malformed or inconsistent key identifier.
+	ProblemKeyIDInvalid = "key-identifier-invalid"
+	// ProblemWeakKey: RSA below 2048 bits or not a multiple of 8, DSA, or an
+	// ECDSA curve the Baseline Requirements do not allow.
+	ProblemWeakKey = "weak-key"
+	// ProblemCAEmptySubject: a CA certificate with an empty subject.
+	ProblemCAEmptySubject = "ca-empty-subject"
+	// ProblemBasicConstraintsInvalid: basicConstraints non-critical in a CA,
+	// or CA:TRUE without keyCertSign.
+	ProblemBasicConstraintsInvalid = "basic-constraints-invalid"
+	// ProblemNameConstraintsInvalid: name constraints in a leaf, non-critical,
+	// malformed, or too many to check.
+	ProblemNameConstraintsInvalid = "name-constraints-invalid"
+	// ProblemPolicyConstraintsInvalid: policyConstraints non-critical.
+	ProblemPolicyConstraintsInvalid = "policy-constraints-invalid"
+)
+
+// Problem ids about the limits certgate keeps against hostile peers and
+// runs that take too long.
+const (
+	// ProblemDeadlineExceeded: the run's --deadline passed before this target
+	// was checked, or while it was (error, 11205).
+	ProblemDeadlineExceeded = "deadline-exceeded"
+	// ProblemChainTooLong: the peer presented more certificates than
+	// certgate considers; only the first ones were judged (warn).
+	ProblemChainTooLong = "chain-too-long"
 )
 
 // Problem is one defect or note about a target.
@@ -231,6 +314,9 @@ type Result struct {
 	Chain       []Cert             `json:"chain"`
 	Trust       map[string]Verdict `json:"trust"`
 	Problems    []Problem          `json:"problems"`
+	// TargetRaw holds the target's bytes, base64 in JSON, only when Target
+	// is not valid UTF-8 (JSON then shows U+FFFD in Target).
+	TargetRaw []byte `json:"target_raw,omitempty"`
 
 	// Index is the position of the target in the input, for renderers that
 	// keep input order; never encoded.

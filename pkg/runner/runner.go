@@ -7,8 +7,10 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
@@ -29,7 +31,22 @@ type Config struct {
 	WarnDays int
 	// Concurrency is the number of targets in flight; at least 1.
 	Concurrency int
+	// Deadline, when positive, bounds the whole run: once it has passed,
+	// every target still pending or in flight gets an error result with the
+	// problem deadline-exceeded (code 11205). None is dropped.
+	Deadline time.Duration
+	// MaxChain caps the certificates of a presented chain that are judged;
+	// the rest are dropped with a chain-too-long warning. Zero means
+	// DefaultMaxChain.
+	MaxChain int
 }
+
+// DefaultMaxChain is the default cap on certificates judged per chain. Real
+// chains have two to four; strict clients give up well before twenty.
+const DefaultMaxChain = 20
+
+// ErrDeadline is the cause of a run's context when its Deadline passes.
+var ErrDeadline = errors.New("run deadline exceeded")
 
 // Input is one target as read: its raw text and its position in the input.
 type Input struct {
@@ -49,6 +66,11 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 	n := cfg.Concurrency
 	if n < 1 {
 		n = 1
+	}
+	if cfg.Deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Deadline, ErrDeadline)
+		defer cancel()
 	}
 	jobs := make(chan Input)
 	results := make(chan result.Result, n)
@@ -87,6 +109,9 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 // Check parses, probes and verifies one input and returns its one result.
 func Check(ctx context.Context, in Input, cfg Config) result.Result {
 	r := result.Result{Target: in.Raw, Index: in.Index, ValidatedAt: cfg.At.UTC()}
+	if !utf8.ValidString(in.Raw) {
+		r.TargetRaw = []byte(in.Raw)
+	}
 	t, err := target.Parse(in.Raw)
 	if err != nil {
 		msg := err.Error()
@@ -96,21 +121,53 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		return r
 	}
 	r.Host, r.Port = t.Host, t.Port
+	if deadlinePassed(ctx) {
+		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
+		verify.Finalize(&r)
+		return r
+	}
 	obs := probe.Probe(ctx, t, cfg.Probe)
 	r.Address = obs.Address
 	r.DurationMS = float64(obs.Duration.Microseconds()) / 1000
 	r.TLS = obs.TLS
+	if obs.Err != nil && deadlinePassed(ctx) {
+		// The probe was cut short by the run's deadline, not by the peer.
+		r.TLS = nil
+		r.Problems = []result.Problem{deadlineProblem(cfg, "while this target was being checked")}
+		verify.Finalize(&r)
+		return r
+	}
 	if obs.Err != nil {
 		r.Problems = append(r.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
 			Code: obs.Err.Code, Cert: -1, Message: obs.Err.Detail})
 	}
-	if len(obs.Certs) > 0 {
-		out := verify.Check(obs.Certs, cfg.Stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host})
+	certs := obs.Certs
+	maxChain := cfg.MaxChain
+	if maxChain <= 0 {
+		maxChain = DefaultMaxChain
+	}
+	if len(certs) > maxChain {
+		r.Problems = append(r.Problems, result.Problem{ID: result.ProblemChainTooLong, Severity: result.SeverityWarn, Cert: -1,
+			Message: fmt.Sprintf("the server presented %d certificates; only the first %d were considered: send only the leaf and its intermediates", len(certs), maxChain)})
+		certs = certs[:maxChain]
+	}
+	if len(certs) > 0 {
+		out := verify.Check(certs, cfg.Stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host})
 		r.Chain, r.Trust = out.Chain, out.Trust
 		r.Problems = append(r.Problems, out.Problems...)
 	}
 	verify.Finalize(&r)
 	return r
+}
+
+// deadlinePassed reports whether ctx ended because the run's deadline passed.
+func deadlinePassed(ctx context.Context) bool {
+	return ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrDeadline)
+}
+
+func deadlineProblem(cfg Config, when string) result.Problem {
+	return result.Problem{ID: result.ProblemDeadlineExceeded, Severity: result.SeverityError, Code: result.CodeConnFailure, Cert: -1,
+		Message: fmt.Sprintf("the run's --deadline of %s passed %s: raise --deadline, raise --concurrency, or check fewer targets per run", cfg.Deadline, when)}
 }
 
 // ErrNoTargets is returned by callers when a run was given no target.

@@ -67,18 +67,42 @@ func (s *Store) CheckPolicy(chain []*x509.Certificate) *PolicyError {
 	return nil
 }
 
+// Cutoff returns the distrust-after date that applies to chain (leaf first,
+// root last): Rule.ExceptDate when the certificate directly under the root
+// is one of Rule.ExceptSubCA, else Rule.Date. It returns the zero time for a
+// rule that is not a distrust-after rule.
+func (r Rule) Cutoff(chain []*x509.Certificate) time.Time {
+	if r.Kind != RuleDistrustAfter {
+		return time.Time{}
+	}
+	if exemptSubCA(r, chain) != nil {
+		return r.ExceptDate
+	}
+	return r.Date
+}
+
+// exemptSubCA returns the certificate directly under the root when it is
+// one of rule.ExceptSubCA, else nil.
+func exemptSubCA(rule Rule, chain []*x509.Certificate) *x509.Certificate {
+	if len(chain) <= 2 || len(rule.ExceptSubCA) == 0 {
+		return nil
+	}
+	sub := chain[len(chain)-2]
+	h := sha256.Sum256(sub.Raw)
+	if slices.Contains(rule.ExceptSubCA, hex.EncodeToString(h[:])) {
+		return sub
+	}
+	return nil
+}
+
 func checkDistrustAfter(rule Rule, chain []*x509.Certificate) string {
 	if len(chain) < 2 || rule.Date.IsZero() {
 		return "" // the root itself, or a rule without a date
 	}
 	leaf := chain[0]
 	cutoff, via := rule.Date, ""
-	if len(chain) > 2 && len(rule.ExceptSubCA) > 0 {
-		sub := chain[len(chain)-2]
-		h := sha256.Sum256(sub.Raw)
-		if slices.Contains(rule.ExceptSubCA, hex.EncodeToString(h[:])) {
-			cutoff, via = rule.ExceptDate, " for sub-CA "+certName(sub)
-		}
+	if sub := exemptSubCA(rule, chain); sub != nil {
+		cutoff, via = rule.ExceptDate, " for sub-CA "+certName(sub)
 	}
 	if !leaf.NotBefore.After(cutoff) {
 		return ""

@@ -2,6 +2,7 @@ package truststore
 
 import (
 	"crypto/x509"
+	"strings"
 	"sync"
 	"time"
 )
@@ -68,6 +69,32 @@ type Store struct {
 	indexOnce sync.Once
 	index     map[string]*Root
 }
+
+// New returns a store named name, at version, holding roots in order (a
+// root whose fingerprint is already there is skipped). A Root without
+// SHA256 gets it from its certificate. It is how callers and tests build a
+// store from certificates and rules of their own; Load builds the others.
+func New(name, version string, roots []*Root) *Store {
+	s := newStore(name, name, version)
+	for _, r := range roots {
+		if r == nil || r.Cert == nil {
+			continue
+		}
+		if r.SHA256 == "" {
+			r.SHA256 = fingerprint(r.Cert)
+		}
+		r.SHA256 = strings.ToLower(r.SHA256)
+		if r.Name == "" {
+			r.Name = certName(r.Cert)
+		}
+		s.add(r)
+	}
+	return s
+}
+
+// Fingerprint returns the lower-case hex SHA-256 of c's DER encoding, the
+// form Root.SHA256 and the manifest use.
+func Fingerprint(c *x509.Certificate) string { return fingerprint(c) }
 
 // PolicyError results when a chain reaches a root of the store but the
 // store's owner restricts that root (a distrust-after date or a name

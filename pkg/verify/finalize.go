@@ -6,7 +6,10 @@ import "github.com/certgate/certgate/pkg/result"
 // problems: a connection-level error makes it error, else a certificate
 // error makes it fail with the code of the first problem in SPEC precedence
 // (11237, 11236, 11235), else a warning makes it warn, else it is ok.
-// Renderers read these fields and never decide them.
+// A problem about a certificate of the chain (Cert >= 0) never makes the
+// result error, even with a connection code: a key that does not match the
+// leaf (key-mismatch, 11220) fails the result with that code when nothing
+// else fails it. Renderers read these fields and never decide them.
 func Finalize(r *result.Result) {
 	r.Schema = result.Schema
 	if r.Problems == nil {
@@ -22,7 +25,7 @@ func Finalize(r *result.Result) {
 	for i := range r.Problems {
 		p := &r.Problems[i]
 		switch {
-		case p.Severity == result.SeverityError && p.Code != result.CodeNone && p.Code < result.CodeDomainMismatch:
+		case p.Severity == result.SeverityError && p.Code != result.CodeNone && p.Code < result.CodeDomainMismatch && p.Cert < 0:
 			if conn == nil {
 				conn = p
 			}

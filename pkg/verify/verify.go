@@ -32,6 +32,10 @@ type Options struct {
 	// SkipHostname skips the name check (verify without --host); a warning
 	// says so.
 	SkipHostname bool
+	// Intermediates are extra certificates a path may go through that the
+	// server does not send (verify --intermediates): they name the
+	// intermediates missing from the chain, and never make it pass.
+	Intermediates []*x509.Certificate
 }
 
 // Outcome is the judgement of one chain: what the validator adds to a result.
@@ -134,6 +138,9 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 	}
 	problems = append(problems, nameProblems...)
 	problems = append(problems, soonProblems(certs, opts)...)
+	problems = append(problems, shapeProblems(certs, judgements, best, opts)...)
+	problems = append(problems, webPKIProblems(certs, judgements, best, opts)...)
+	problems = append(problems, lifecycleProblems(certs, judgements, opts)...)
 	out.Problems = sortProblems(dedupe(problems))
 	return out
 }

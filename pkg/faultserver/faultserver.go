@@ -1,0 +1,284 @@
+// Package faultserver runs misbehaving servers on loopback, for tests and
+// benchmarks of how certgate copes with a hostile world: peers that accept
+// and never speak, stall or drip mid-handshake, reset, answer in plain HTTP,
+// send a TLS alert, or present certificates built to hurt (huge, malformed,
+// absurdly long chains, hostile strings).
+//
+// Every server listens on 127.0.0.1:0 only. The package does not depend on
+// package testing, so scripts can use it too; Start returns a Server that the
+// caller closes.
+package faultserver
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// Handler serves one accepted connection. The server closes the connection
+// when the handler returns, and closes it early when the server is closed.
+type Handler func(net.Conn)
+
+// Server is a loopback listener whose connections are served by one Handler.
+type Server struct {
+	ln     net.Listener
+	h      Handler
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+}
+
+// Start listens on 127.0.0.1:0 and serves every connection with h.
+func Start(h Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("faultserver: listen on loopback: %w", err)
+	}
+	s := &Server{ln: ln, h: h, conns: map[net.Conn]struct{}{}}
+	s.wg.Add(1)
+	go s.serve()
+	return s, nil
+}
+
+// Addr is the listener's address, "127.0.0.1:port".
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Close stops the listener, closes every open connection and waits for the
+// handlers to return.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	err := s.ln.Close()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return err
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			_ = c.Close()
+			return
+		}
+		s.conns[c] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go func() {
+			defer s.wg.Done()
+			defer func() {
+				s.mu.Lock()
+				delete(s.conns, c)
+				s.mu.Unlock()
+				_ = c.Close()
+			}()
+			s.h(c)
+		}()
+	}
+}
+
+// Silent accepts the connection and never speaks; it reads and discards
+// whatever the client sends until the client or the server closes.
+func Silent() Handler {
+	return func(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
+}
+
+// PlainHTTP reads the client's first bytes and answers as an HTTP server
+// does to a request it cannot parse.
+func PlainHTTP() Handler {
+	return func(c net.Conn) {
+		buf := make([]byte, 4096)
+		_, _ = c.Read(buf)
+		_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 11\r\n\r\nBad Request")
+	}
+}
+
+// Alert reads the ClientHello and answers with one raw fatal TLS alert
+// record carrying the description desc (40 is handshake_failure, 70
+// protocol_version, 112 unrecognized_name).
+func Alert(desc byte) Handler {
+	return func(c net.Conn) {
+		if !readClientHello(c) {
+			return
+		}
+		// ContentType alert(21), legacy version TLS 1.2, length 2, level
+		// fatal(2), description.
+		_, _ = c.Write([]byte{21, 3, 3, 0, 2, 2, desc})
+		_, _ = io.Copy(io.Discard, c)
+	}
+}
+
+// Reset reads the ClientHello, then resets the connection (an RST, not a
+// FIN: SO_LINGER 0 before closing).
+func Reset() Handler {
+	return func(c net.Conn) {
+		readClientHello(c)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = c.Close()
+	}
+}
+
+// readClientHello reads one whole TLS record from c, reporting whether it
+// looked like a handshake record.
+func readClientHello(c net.Conn) bool {
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(c, hdr); err != nil || hdr[0] != 22 {
+		return false
+	}
+	n := int(hdr[3])<<8 | int(hdr[4])
+	_, err := io.ReadFull(c, make([]byte, n))
+	return err == nil
+}
+
+// TLS completes real handshakes with cfg, then reads until the client closes.
+// When rec is not nil, it records every byte of application data the client
+// sent after the handshake.
+func TLS(cfg *tls.Config, rec *Recording) Handler {
+	return func(c net.Conn) {
+		tc := tls.Server(c, cfg)
+		_ = tc.SetDeadline(time.Now().Add(30 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			return
+		}
+		if rec != nil {
+			rec.handshakes.Add(1)
+		}
+		buf := make([]byte, 4096)
+		for {
+			n, err := tc.Read(buf)
+			if n > 0 && rec != nil {
+				rec.add(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+}
+
+// StallAfter runs a real TLS server with cfg whose connection stops writing
+// once it has written n bytes: the first flight (ServerHello and what
+// follows it in the same write) goes out up to n bytes, then every write
+// blocks until the connection is closed.
+func StallAfter(cfg *tls.Config, n int) Handler {
+	return func(c net.Conn) {
+		sc := &stallConn{Conn: c, left: n, done: make(chan struct{})}
+		defer sc.release()
+		_ = tls.Server(sc, cfg).Handshake()
+	}
+}
+
+// Drip runs a real TLS server with cfg whose writes go out one byte every
+// interval.
+func Drip(cfg *tls.Config, interval time.Duration) Handler {
+	return func(c net.Conn) {
+		_ = tls.Server(&dripConn{Conn: c, every: interval}, cfg).Handshake()
+	}
+}
+
+// stallConn writes at most left bytes, then blocks writes until released
+// (which happens when the handler returns, that is when the peer gave up).
+type stallConn struct {
+	net.Conn
+	mu   sync.Mutex
+	left int
+	done chan struct{}
+	once sync.Once
+}
+
+func (s *stallConn) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	allow := min(len(p), s.left)
+	s.left -= allow
+	s.mu.Unlock()
+	if allow > 0 {
+		if n, err := s.Conn.Write(p[:allow]); err != nil {
+			return n, err
+		}
+	}
+	if allow == len(p) {
+		return allow, nil
+	}
+	// Block until the peer gives up: a read of the peer's close ends it.
+	go func() {
+		_, _ = io.Copy(io.Discard, s.Conn)
+		s.release()
+	}()
+	<-s.done
+	return allow, errStalled
+}
+
+func (s *stallConn) release() { s.once.Do(func() { close(s.done) }) }
+
+var errStalled = errors.New("faultserver: stalled on purpose")
+
+// dripConn writes one byte per interval.
+type dripConn struct {
+	net.Conn
+	every time.Duration
+}
+
+func (d *dripConn) Write(p []byte) (int, error) {
+	for i := range p {
+		if _, err := d.Conn.Write(p[i : i+1]); err != nil {
+			return i, err
+		}
+		time.Sleep(d.every)
+	}
+	return len(p), nil
+}
+
+// Recording counts what a TLS server saw after its handshakes.
+type Recording struct {
+	mu         sync.Mutex
+	data       []byte
+	handshakes countInt
+}
+
+type countInt struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countInt) Add(d int) {
+	c.mu.Lock()
+	c.n += d
+	c.mu.Unlock()
+}
+
+func (r *Recording) add(p []byte) {
+	r.mu.Lock()
+	r.data = append(r.data, p...)
+	r.mu.Unlock()
+}
+
+// AppData returns a copy of the application data received after the
+// handshakes, from all connections.
+func (r *Recording) AppData() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]byte(nil), r.data...)
+}
+
+// Handshakes returns the number of handshakes that completed.
+func (r *Recording) Handshakes() int {
+	r.handshakes.mu.Lock()
+	defer r.handshakes.mu.Unlock()
+	return r.handshakes.n
+}

@@ -1,0 +1,78 @@
+package verify
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"testing"
+
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/pkg/truststore"
+)
+
+func TestWebPKIRules(t *testing.T) {
+	root := testpki.NewRoot(t, "WebPKI Root")
+	inter := root.Intermediate(t, "WebPKI CA")
+	store := storeOf("webpki", root.Cert)
+	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	weakLeaf := func() *x509.Certificate {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(99), Subject: pkix.Name{CommonName: "example.test"}, DNSNames: []string{"example.test"},
+			NotBefore: testpki.Epoch.AddDate(0, 0, -1), NotAfter: testpki.Epoch.AddDate(0, 1, 0),
+			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, inter.Cert, &rsa1024.PublicKey, inter.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	tests := []struct {
+		name string
+		leaf *x509.Certificate
+		host string
+		want string // problem id, "" for none
+	}{
+		{"clean leaf", inter.Leaf(t).Cert, "example.test", ""},
+		{"CA as leaf", inter.Leaf(t, func(c *x509.Certificate) { c.IsCA, c.BasicConstraintsValid = true, true }).Cert, "example.test", result.ProblemCAAsLeaf},
+		{"leaf may sign certificates", inter.Leaf(t, func(c *x509.Certificate) { c.KeyUsage |= x509.KeyUsageCertSign }).Cert, "example.test", result.ProblemLeafCertSign},
+		{"no extendedKeyUsage", inter.Leaf(t, func(c *x509.Certificate) { c.ExtKeyUsage = nil }).Cert, "example.test", result.ProblemEKUMissing},
+		{"anyExtendedKeyUsage", inter.Leaf(t, func(c *x509.Certificate) { c.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageAny} }).Cert, "example.test", result.ProblemEKUInvalid},
+		{"CN not in SAN", inter.Leaf(t, testpki.CN("other.test")).Cert, "example.test", result.ProblemCNNotInSAN},
+		{"wildcard on a public suffix", inter.Leaf(t, testpki.CN("*.co.uk"), testpki.DNS("*.co.uk")).Cert, "example.co.uk", result.ProblemWildcardPublicSuffix},
+		{"underscore in a name", inter.Leaf(t, testpki.CN("a_b.example.test"), testpki.DNS("a_b.example.test")).Cert, "a_b.example.test", result.ProblemMalformedName},
+		{"1024-bit RSA", weakLeaf(), "example.test", result.ProblemWeakKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := Check([]*x509.Certificate{tt.leaf, inter.Cert}, []*truststore.Store{store}, Options{At: testpki.Epoch, Host: tt.host})
+			r := finalized(out)
+			var got []string
+			for _, p := range r.Problems {
+				if IsWebPKIProblem(p.ID) {
+					got = append(got, p.ID)
+					if p.Severity != result.SeverityWarn || p.Code != result.CodeNone || p.Message == "" {
+						t.Errorf("%s: severity %s code %d, want a warning with code 0 and a message", p.ID, p.Severity, p.Code)
+					}
+				}
+			}
+			if tt.want == "" {
+				if len(got) > 0 || r.Status != result.StatusOK {
+					t.Errorf("status %s, Web PKI problems %v; want ok and none", r.Status, got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("Web PKI problems %v, want exactly [%s]", got, tt.want)
+			}
+			if r.Status != result.StatusWarn {
+				t.Errorf("status %s, want warn (the chain still passes)", r.Status)
+			}
+		})
+	}
+}
