@@ -24,9 +24,12 @@ type Key struct {
 // verify.Finalize — and, when key is not nil, checks that the key is the
 // leaf's. target names the bundle in the result. opts.At is truncated to
 // the second: certificate times have one-second granularity, so a
-// certificate is valid for the whole second of its notAfter.
+// certificate is valid for the whole second of its notAfter. The Web PKI
+// rules are always applied (verify.Options.WebPKI): a bundle about to be
+// deployed is the moment to hear about its CA's mistakes.
 func Verify(target string, certs []*x509.Certificate, stores []*truststore.Store, opts verify.Options, key *Key) result.Result {
 	opts.At = opts.At.Truncate(time.Second)
+	opts.WebPKI = true
 	r := result.Result{Target: target, Host: opts.Host, ValidatedAt: opts.At.UTC()}
 	out := verify.Check(certs, stores, opts)
 	r.Chain, r.Trust, r.Problems = out.Chain, out.Trust, out.Problems

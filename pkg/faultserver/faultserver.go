@@ -62,6 +62,25 @@ func (s *Server) Close() error {
 	return err
 }
 
+// Drain stops the listener and waits up to d for the handlers to return
+// on their own (a TLS handler returns when the client closes), then closes
+// what is still open as Close does. Use it before reading a Recording.
+func (s *Server) Drain(d time.Duration) error {
+	s.mu.Lock()
+	s.closed = true
+	err := s.ln.Close()
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return err
+	case <-time.After(d):
+	}
+	_ = s.Close() // the listener is closed already; its error is err
+	return err
+}
+
 func (s *Server) serve() {
 	defer s.wg.Done()
 	for {

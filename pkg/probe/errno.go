@@ -26,7 +26,7 @@ type limitConn struct {
 
 func (l *limitConn) Read(p []byte) (int, error) {
 	if l.read >= l.limit {
-		return 0, fmt.Errorf("%w of %d bytes", ErrHandshakeTooLarge, l.limit)
+		return 0, limitError(l.limit)
 	}
 	if int64(len(p)) > l.limit-l.read {
 		p = p[:l.limit-l.read]
@@ -35,3 +35,13 @@ func (l *limitConn) Read(p []byte) (int, error) {
 	l.read += int64(n)
 	return n, err
 }
+
+// limitError is the error of a limitConn past its limit; it is
+// ErrHandshakeTooLarge with the limit in its text.
+type limitError int64
+
+func (e limitError) Error() string {
+	return fmt.Sprintf("%s of %d bytes", ErrHandshakeTooLarge, int64(e))
+}
+
+func (e limitError) Is(target error) bool { return target == ErrHandshakeTooLarge }

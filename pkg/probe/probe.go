@@ -259,6 +259,7 @@ func Classify(err error, phase Phase, timeout time.Duration) *Failure {
 	var rh tls.RecordHeaderError
 	var alert tls.AlertError
 	var cve *tls.CertificateVerificationError
+	var op *net.OpError
 	detail := ""
 	switch {
 	case errors.Is(err, ErrHandshakeTooLarge):
@@ -273,6 +274,9 @@ func Classify(err error, phase Phase, timeout time.Duration) *Failure {
 		}
 	case errors.As(err, &alert):
 		detail = fmt.Sprintf("the server refused the handshake with TLS alert %q: it may offer no TLS 1.2+ version or cipher a strict client accepts, or require a different server name", alert.Error())
+	case errors.As(err, &op) && op.Op == "remote error":
+		// crypto/tls reports a peer's alert as a *net.OpError "remote error".
+		detail = fmt.Sprintf("the server refused the handshake with TLS alert %q: it may offer no TLS 1.2+ version or cipher a strict client accepts, or require a different server name", rootCause(op.Err))
 	case errors.As(err, &cve):
 		detail = "the server's certificate could not be processed: " + rootCause(err)
 	case isReset(err):

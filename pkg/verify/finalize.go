@@ -9,7 +9,8 @@ import "github.com/certgate/certgate/pkg/result"
 // A problem about a certificate of the chain (Cert >= 0) never makes the
 // result error, even with a connection code: a key that does not match the
 // leaf (key-mismatch, 11220) fails the result with that code when nothing
-// else fails it. Renderers read these fields and never decide them.
+// else fails it. A Web PKI warning is the detail only when no other warning
+// is there. Renderers read these fields and never decide them.
 func Finalize(r *result.Result) {
 	r.Schema = result.Schema
 	if r.Problems == nil {
@@ -34,7 +35,7 @@ func Finalize(r *result.Result) {
 				cert = p
 			}
 		case p.Severity == result.SeverityWarn:
-			if warn == nil {
+			if warn == nil || IsWebPKIProblem(warn.ID) && !IsWebPKIProblem(p.ID) {
 				warn = p
 			}
 		}

@@ -36,6 +36,9 @@ type Options struct {
 	// server does not send (verify --intermediates): they name the
 	// intermediates missing from the chain, and never make it pass.
 	Intermediates []*x509.Certificate
+	// WebPKI also applies the Web PKI rules crypto/x509 skips (webpki.go)
+	// and reports their defects as warnings.
+	WebPKI bool
 }
 
 // Outcome is the judgement of one chain: what the validator adds to a result.

@@ -63,13 +63,13 @@ var webPKIIDs = map[string]bool{
 // reported as a warning.
 func IsWebPKIProblem(id string) bool { return webPKIIDs[id] }
 
-// webPKIProblems applies the Web PKI rules that crypto/x509 skips to the
-// leaf and to the CA certificates of the path the best store built (or,
-// without a path, of the presented chain). A defect of a root from an
+// webPKIProblems, when opts.WebPKI is set, applies the Web PKI rules that
+// crypto/x509 skips to the leaf and to the CA certificates of the path the
+// best store built (or, without a path, of the presented chain). A defect of a root from an
 // embedded or system store is a note (info): its owner vetted it and the
 // user cannot change it; of a root from the user's own file, a warning.
 func webPKIProblems(certs []*x509.Certificate, js []*storeJudgement, best int, opts Options) []result.Problem {
-	if len(certs) == 0 {
+	if len(certs) == 0 || !opts.WebPKI {
 		return nil
 	}
 	path := walkPath(certs)

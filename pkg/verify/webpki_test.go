@@ -50,7 +50,7 @@ func TestWebPKIRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := Check([]*x509.Certificate{tt.leaf, inter.Cert}, []*truststore.Store{store}, Options{At: testpki.Epoch, Host: tt.host})
+			out := Check([]*x509.Certificate{tt.leaf, inter.Cert}, []*truststore.Store{store}, Options{At: testpki.Epoch, Host: tt.host, WebPKI: true})
 			r := finalized(out)
 			var got []string
 			for _, p := range r.Problems {
