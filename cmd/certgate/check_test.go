@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certgate/certgate/pkg/testpki"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/testpki"
 )
 
 var epochArg = "--at=" + testpki.Epoch.Format(time.RFC3339)
@@ -113,7 +113,7 @@ func TestCheckCertificateCases(t *testing.T) {
 		{name: "precedence: no path, expired and wrong host", leaf: other.inter.Leaf(t, testpki.DNS("other.test"),
 			testpki.Validity(e.AddDate(-1, 0, 0), e.AddDate(0, 0, -1))), chain: []*testpki.CA{other.inter},
 			wantStatus: result.StatusFail, wantCode: 11237,
-			wantIDs:  []string{result.ProblemUnknownAuthority, result.ProblemExpired, result.ProblemHostnameMismatch}, wantExit: 1},
+			wantIDs: []string{result.ProblemUnknownAuthority, result.ProblemExpired, result.ProblemHostnameMismatch}, wantExit: 1},
 		{name: "precedence: expired and wrong host", leaf: p.inter.Leaf(t, testpki.DNS("other.test"),
 			testpki.Validity(e.AddDate(-1, 0, 0), e.AddDate(0, 0, -1))), chain: inter,
 			wantStatus: result.StatusFail, wantCode: 11236,
