@@ -37,6 +37,10 @@ type checkOptions struct {
 	// UX holds --quiet and --proxy (progress.go, proxy.go).
 	UX uxOptions
 
+	// Shard is --shard I/N; CPUProfile the hidden --cpuprofile (shard.go, profile.go).
+	Shard      string
+	CPUProfile string
+
 	// Now is the clock for --at; tests pin it.
 	Now func() time.Time
 }
@@ -75,6 +79,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	f.BoolVar(&opts.NoSNI, "no-sni", false, "send no server name (the certificate must still match the host)")
 	f.DurationVar(&opts.Deadline, "deadline", 0, "bound the whole run: targets not done by then each get an error result (default none)")
 	addUXFlags(cmd, &opts.UX)
+	addShardFlag(cmd, &opts.Shard)
+	addProfileFlag(cmd, &opts.CPUProfile)
 	return cmd
 }
 
@@ -93,6 +99,9 @@ func (o *checkOptions) validate() error {
 	}
 	if len(o.Targets) == 0 && o.File == "" {
 		return usagef("no targets: give URLs or hosts as arguments, or a list with -f FILE (- for stdin)")
+	}
+	if _, err := parseShard(o.Shard); err != nil {
+		return err
 	}
 	_, err := parseResolve(o.Resolve)
 	return err
@@ -153,6 +162,12 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		list = f
 	}
 
+	stopProfile, err := startCPUProfile(o.CPUProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
+
 	stores, err := loadStores(&o.Common)
 	if err != nil {
 		return err
@@ -202,6 +217,12 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return in, ok
 	}
 
+	shard, err := parseShard(o.Shard)
+	if err != nil {
+		return err
+	}
+	skipped := 0 // targets of other shards
+	next = shard.Filter(next, &skipped)
 	next = prog.wrapNext(next)
 	cfg := runner.Config{
 		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: resolve},
@@ -227,7 +248,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if err := <-readErr; err != nil && !errors.Is(err, context.Canceled) {
 		return usagef("-f %s: reading targets: %v", listName, err)
 	}
-	if total == 0 && runErr == nil {
+	if total == 0 && skipped == 0 && runErr == nil {
 		return usagef("no targets in %s: add one target a line (https://host, host or host:port)", listName)
 	}
 	if err := ren.Close(); err != nil && runErr == nil {

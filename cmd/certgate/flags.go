@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -114,13 +115,20 @@ func loadStores(o *commonOptions) ([]*truststore.Store, error) {
 			specs = append(specs, s)
 		}
 	}
+	// Parse the stores side by side: most of a one-target run's start-up.
+	loaded := make([]*truststore.Store, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, s := range specs {
+		wg.Go(func() { loaded[i], errs[i] = truststore.Load(s) })
+	}
+	wg.Wait()
 	stores := make([]*truststore.Store, 0, len(specs))
-	for _, s := range specs {
-		st, err := truststore.Load(s)
-		if err != nil {
-			return nil, usagef("--store %s: %v", s, err)
+	for i, s := range specs {
+		if errs[i] != nil {
+			return nil, usagef("--store %s: %v", s, errs[i])
 		}
-		stores = append(stores, st)
+		stores = append(stores, loaded[i])
 	}
 	return stores, nil
 }

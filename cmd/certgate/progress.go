@@ -27,6 +27,7 @@ func addUXFlags(cmd *cobra.Command, o *uxOptions) {
 	f := cmd.Flags()
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the results that are not ok, and no progress bar")
 	f.StringVar(&o.Proxy, "proxy", "", "connect through this HTTP proxy with CONNECT (`URL` http://[USER:PASSWORD@]HOST:PORT; default $HTTPS_PROXY, honouring $NO_PROXY)")
+	_ = cmd.RegisterFlagCompletionFunc("proxy", cobra.NoFileCompletions)
 }
 
 // quietRenderer applies --quiet to ren.

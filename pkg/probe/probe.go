@@ -37,6 +37,10 @@ type Options struct {
 	// handshake; past it the handshake fails with ErrHandshakeTooLarge.
 	// Zero means DefaultMaxHandshakeBytes.
 	MaxHandshakeBytes int64
+	// DNS, when set and Dialer is not, resolves host names through a
+	// per-run cache (dnscache.go); --resolve entries and IP targets bypass
+	// it.
+	DNS *DNSCache
 }
 
 // DefaultMaxHandshakeBytes is the default cap on bytes read from a peer
@@ -189,7 +193,13 @@ func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Conf
 	if opts.Dialer != nil {
 		d = opts.Dialer
 	}
-	raw, err := d.DialContext(ctx, "tcp", dialAddr(t, opts))
+	var raw net.Conn
+	var err error
+	if _, resolved := opts.Resolve[t.Key()]; opts.DNS != nil && opts.Dialer == nil && !t.IsIP && !resolved {
+		raw, err = dialCached(ctx, opts.DNS, &net.Dialer{}, t.Host, t.Port)
+	} else {
+		raw, err = d.DialContext(ctx, "tcp", dialAddr(t, opts))
+	}
 	if err != nil {
 		return tls.ConnectionState{}, "", Classify(err, PhaseDial, opts.Timeout)
 	}

@@ -102,13 +102,19 @@ func ParseURL(s string) (*url.URL, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return nil, fmt.Errorf("proxy URL: %w", err)
+		// url.Error quotes the whole URL, password included: keep only
+		// the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("proxy URL is not valid (%w): use http://[USER:PASSWORD@]HOST:PORT, percent-encoding the password", err)
 	}
 	if !strings.EqualFold(u.Scheme, "http") {
-		return nil, fmt.Errorf("proxy URL %s: %w %q (use http://HOST:PORT; the tunnel still carries TLS end to end)", u.Redacted(), ErrUnsupportedScheme, u.Scheme)
+		return nil, fmt.Errorf("proxy URL %s: %w %q (use http://HOST:PORT; the tunnel still carries TLS end to end)", display(u), ErrUnsupportedScheme, u.Scheme)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("proxy URL %s: no host (use http://HOST:PORT)", u.Redacted())
+		return nil, fmt.Errorf("proxy URL %s: no host (use http://HOST:PORT)", display(u))
 	}
 	if u.Port() == "" {
 		u.Host = net.JoinHostPort(u.Hostname(), "80")
@@ -135,7 +141,14 @@ func New(cfg Config, forward ContextDialer) (*Dialer, error) {
 }
 
 // Proxy returns the proxy URL the Dialer uses, password redacted.
-func (d *Dialer) Proxy() string { return d.proxy.Redacted() }
+func (d *Dialer) Proxy() string { return display(d.proxy) }
+
+// display is the scheme, user and host of u, password redacted: what a
+// message may show of a proxy URL.
+func display(u *url.URL) string {
+	v := url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host}
+	return v.Redacted()
+}
 
 // DialContext connects to addr ("host:port") through the proxy, or directly
 // when NO_PROXY exempts it. Only "tcp" networks go through the proxy.

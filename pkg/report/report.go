@@ -1,5 +1,6 @@
 // Package report renders result.Result values for people and programs:
-// a table, one JSON array, or JSON lines. A Renderer reads results and writes
+// a table, one JSON array, JSON lines, JUnit XML, GitHub Actions workflow
+// commands, or a Markdown summary. A Renderer reads results and writes
 // bytes; it never re-judges a result.
 //
 // Every string that comes from a certificate or a server is passed through

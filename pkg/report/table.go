@@ -61,6 +61,15 @@ type tableRenderer struct {
 	mu      sync.Mutex
 	results []result.Result
 	closed  bool
+	// skippedOK counts the ok results --quiet left out, for the summary.
+	skippedOK int
+}
+
+// skip counts an ok result that --quiet leaves out of the rows.
+func (t *tableRenderer) skip(result.Result) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.skippedOK++
 }
 
 func newTable(ios *iostreams.IOStreams, opts Options) Renderer {
@@ -121,14 +130,14 @@ func (t *tableRenderer) render(w *bytes.Buffer) error {
 			return err
 		}
 		w.WriteByte('\n')
-		w.WriteString(summary(t.results))
+		w.WriteString(summary(t.results, t.skippedOK))
 		w.WriteByte('\n')
 		return nil
 	}
 	writeTSV(w, rows)
 	// In a pipe, stdout stays pure tab-separated rows: the summary is a
 	// diagnostic and goes to stderr.
-	fmt.Fprintln(t.ios.ErrOut, summary(t.results))
+	fmt.Fprintln(t.ios.ErrOut, summary(t.results, t.skippedOK))
 	return nil
 }
 
@@ -299,8 +308,8 @@ func isHex(c byte) bool {
 }
 
 // summary returns "N targets: A ok, B warn, C fail, D error".
-func summary(rs []result.Result) string {
-	var ok, warn, fail, errs int
+func summary(rs []result.Result, skippedOK int) string {
+	ok, warn, fail, errs := skippedOK, 0, 0, 0
 	for i := range rs {
 		switch rs[i].Status {
 		case result.StatusOK:
@@ -313,11 +322,12 @@ func summary(rs []result.Result) string {
 			errs++
 		}
 	}
+	total := len(rs) + skippedOK
 	noun := "targets"
-	if len(rs) == 1 {
+	if total == 1 {
 		noun = "target"
 	}
-	return fmt.Sprintf("%d %s: %d ok, %d warn, %d fail, %d error", len(rs), noun, ok, warn, fail, errs)
+	return fmt.Sprintf("%d %s: %d ok, %d warn, %d fail, %d error", total, noun, ok, warn, fail, errs)
 }
 
 // writeTSV writes a header line and the rows, tab-separated. Sanitize has

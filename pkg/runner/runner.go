@@ -72,6 +72,9 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Deadline, ErrDeadline)
 		defer cancel()
 	}
+	if cfg.Probe.DNS == nil && cfg.Probe.Dialer == nil {
+		cfg.Probe.DNS = probe.NewDNSCache() // one host, one lookup per run
+	}
 	jobs := make(chan Input)
 	results := make(chan result.Result, n)
 	var wg sync.WaitGroup
@@ -121,7 +124,7 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		return r
 	}
 	r.Host, r.Port = t.Host, t.Port
-	if deadlinePassed(ctx) {
+	if deadlinePassed(ctx, cfg) {
 		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
 		verify.Finalize(&r)
 		return r
@@ -130,7 +133,7 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 	r.Address = obs.Address
 	r.DurationMS = float64(obs.Duration.Microseconds()) / 1000
 	r.TLS = obs.TLS
-	if obs.Err != nil && deadlinePassed(ctx) {
+	if obs.Err != nil && deadlinePassed(ctx, cfg) {
 		// The probe was cut short by the run's deadline, not by the peer.
 		r.TLS = nil
 		r.Problems = []result.Problem{deadlineProblem(cfg, "while this target was being checked")}
@@ -155,14 +158,29 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		out := verify.Check(certs, cfg.Stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host})
 		r.Chain, r.Trust = out.Chain, out.Trust
 		r.Problems = append(r.Problems, out.Problems...)
+		// The parsed certificates served verify only: a run that keeps its
+		// results for ordered output keeps the summaries, not the
+		// certificates.
+		for i := range r.Chain {
+			r.Chain[i].X509 = nil
+		}
 	}
 	verify.Finalize(&r)
 	return r
 }
 
-// deadlinePassed reports whether ctx ended because the run's deadline passed.
-func deadlinePassed(ctx context.Context) bool {
-	return ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrDeadline)
+// deadlinePassed reports whether the run's deadline has passed. The clock
+// is read as well as the context: a connection deadline set to the same
+// instant can fire before the context's timer does.
+func deadlinePassed(ctx context.Context, cfg Config) bool {
+	if cfg.Deadline <= 0 {
+		return false
+	}
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), ErrDeadline) {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 func deadlineProblem(cfg Config, when string) result.Problem {

@@ -99,7 +99,7 @@ func walk(certs []*x509.Certificate) (*x509.Certificate, int) {
 			if seen[i] || !bytes.Equal(c.RawSubject, cur.RawIssuer) {
 				continue
 			}
-			if cur.CheckSignatureFrom(c) == nil {
+			if checkSignatureFrom(cur, c) == nil {
 				next = i
 				break
 			}
@@ -116,7 +116,7 @@ func walk(certs []*x509.Certificate) (*x509.Certificate, int) {
 // in the store but whose signature does not verify with any such issuer.
 func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Certificate, topIdx int) (*x509.Certificate, int, bool) {
 	if bytes.Equal(top.RawIssuer, top.RawSubject) {
-		err := top.CheckSignature(top.SignatureAlgorithm, top.RawTBSCertificate, top.Signature)
+		err := checkSelfSignature(top)
 		if err != nil && !errors.Is(err, x509.ErrUnsupportedAlgorithm) {
 			return top, topIdx, true
 		}
@@ -137,7 +137,7 @@ func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Cert
 		return nil, 0, false
 	}
 	for _, c := range candidates {
-		if err := top.CheckSignatureFrom(c); err == nil || isSignatureUnsupported(err) {
+		if err := checkSignatureFrom(top, c); err == nil || isSignatureUnsupported(err) {
 			return nil, 0, false
 		}
 	}
@@ -149,7 +149,7 @@ func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Cert
 // (self-signed server certificates are often not CAs).
 func isSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) &&
-		c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+		checkSelfSignature(c) == nil
 }
 
 func isSignatureUnsupported(err error) bool {

@@ -43,7 +43,7 @@ func shapeProblems(certs []*x509.Certificate, js []*storeJudgement, best int, op
 	// server's own.
 	for i := 1; i < len(certs); i++ {
 		c := certs[i]
-		if certs[0].IsCA && !c.IsCA && bytes.Equal(c.RawIssuer, certs[0].RawSubject) && c.CheckSignatureFrom(certs[0]) == nil {
+		if certs[0].IsCA && !c.IsCA && bytes.Equal(c.RawIssuer, certs[0].RawSubject) && checkSignatureFrom(c, certs[0]) == nil {
 			ps = append(ps, result.Problem{ID: result.ProblemChainLeafNotFirst, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: i,
 				Message: fmt.Sprintf("the bundle starts with CA certificate %q, but the server certificate %q is certificate %d: put the server certificate first, then its issuers",
 					displayName(certs[0]), displayName(c), i+1)})
@@ -216,7 +216,7 @@ func walkPath(certs []*x509.Certificate) []*x509.Certificate {
 			if used[i] || !bytes.Equal(c.RawSubject, cur.RawIssuer) {
 				continue
 			}
-			if cur.CheckSignatureFrom(c) == nil {
+			if checkSignatureFrom(cur, c) == nil {
 				next = i
 				break
 			}

@@ -209,7 +209,6 @@ func sortProblems(ps []result.Problem) []result.Problem {
 // judge answers the path and time questions for one store.
 func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store, opts Options) *storeJudgement {
 	j := &storeJudgement{store: s}
-	leaf := certs[0]
 	vo := x509.VerifyOptions{
 		Roots:         s.Pool, // always explicit: never the platform verifier
 		Intermediates: inter,
@@ -219,7 +218,7 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 	var chains [][]*x509.Certificate
 	for _, t := range candidateTimes(certs, opts.At) {
 		vo.CurrentTime = t
-		cs, err := leaf.Verify(vo)
+		cs, err := verifyLeaf(certs, s, vo) // leaf.Verify(vo), remembered (cache.go)
 		if err == nil {
 			chains = cs
 			break

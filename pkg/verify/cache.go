@@ -1,0 +1,375 @@
+package verify
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/certgate/certgate/pkg/truststore"
+)
+
+// The verification cache. Checking 10,000 sites behind one CA repeats the
+// same work for every site: the signature of the intermediate by the root,
+// the search for a path from the intermediate to a root of each store. This
+// file keeps that work across chains, keyed by certificate fingerprints, so
+// each site costs one signature check: its own leaf's.
+//
+// It never changes an answer. Two caches:
+//
+//   - signature checks (CheckSignatureFrom and self-signatures), keyed by the
+//     SHA-256 of the child and of the parent: a pure function of the two
+//     certificates' bytes;
+//   - x509.Verify results per store, for leaves that crypto/x509 cannot tell
+//     apart. The result of Verify depends on the leaf only through its
+//     issuer name and authority key id (which parents are tried), whether
+//     each tried parent's signature on it verifies, its validity at the
+//     time, its extended key usages, its policies, and — only when a
+//     certificate that could be on the path has name constraints or policy
+//     constraints — its names and policy constraints. The cache key holds
+//     all of these (or the cache is bypassed when constraints make the
+//     leaf's names matter), plus the store, the presented intermediates'
+//     fingerprints and which of the certificates that could be on a path
+//     are valid at the time. A hit returns the remembered chains and error
+//     with the leaf (and the presented intermediates) swapped in.
+//
+// Both are bounded: when full they are emptied and refill.
+
+// cacheEnabled switches both caches; tests compare answers with and without.
+var cacheEnabled = true
+
+const (
+	maxSigEntries    = 1 << 15
+	maxVerifyEntries = 1 << 12
+	maxClosure       = 64
+	// maxUnreachable bounds the closure for the unreachable-root shortcut:
+	// with at most 3 candidates crypto/x509 makes fewer than its 100
+	// signature checks, so it cannot fail for that reason instead.
+	maxUnreachable = 3
+)
+
+// verifyHits counts Verify answers served from the cache (for tests).
+var verifyHits, unreachableHits atomic.Int64
+
+type fingerprint = [sha256.Size]byte
+
+func fp(c *x509.Certificate) fingerprint { return sha256.Sum256(c.Raw) }
+
+type sigKey struct {
+	child, parent fingerprint
+	self          bool
+}
+
+var sigCache = struct {
+	sync.Mutex
+	m map[sigKey]error
+}{m: map[sigKey]error{}}
+
+func cachedSig(k sigKey, check func() error) error {
+	if !cacheEnabled {
+		return check()
+	}
+	sigCache.Lock()
+	err, ok := sigCache.m[k]
+	sigCache.Unlock()
+	if ok {
+		return err
+	}
+	err = check()
+	sigCache.Lock()
+	if len(sigCache.m) >= maxSigEntries {
+		clear(sigCache.m)
+	}
+	sigCache.m[k] = err
+	sigCache.Unlock()
+	return err
+}
+
+// checkSignatureFrom is child.CheckSignatureFrom(parent), remembered.
+func checkSignatureFrom(child, parent *x509.Certificate) error {
+	return cachedSig(sigKey{child: fp(child), parent: fp(parent)}, func() error { return child.CheckSignatureFrom(parent) })
+}
+
+// checkSelfSignature is c.CheckSignature over c's own signature with c's
+// own key, remembered.
+func checkSelfSignature(c *x509.Certificate) error {
+	f := fp(c)
+	return cachedSig(sigKey{child: f, parent: f, self: true}, func() error {
+		return c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature)
+	})
+}
+
+// storeIndex maps the subjects of a store's roots to the roots.
+type storeIndex map[string][]*x509.Certificate
+
+// verifyEntry is what is known for one class of leaves.
+type verifyEntry struct {
+	closure       []*x509.Certificate // certificates that could be on a path, leaf excluded
+	rootReachable bool                // a root of the store is among them
+	usable        bool                // false: the leaf's names or policies matter; do not cache
+	byMask        map[uint64]verifyResult
+}
+
+type verifyResult struct {
+	chains [][]*x509.Certificate
+	err    error
+	leaf   *x509.Certificate   // the leaf the result was computed for
+	inter  []*x509.Certificate // its presented intermediates (certs[1:])
+}
+
+var verifyCache = struct {
+	sync.Mutex
+	m      map[string]*verifyEntry
+	stores map[*truststore.Store]storeIndex
+}{m: map[string]*verifyEntry{}, stores: map[*truststore.Store]storeIndex{}}
+
+func indexOf(s *truststore.Store) storeIndex {
+	verifyCache.Lock()
+	defer verifyCache.Unlock()
+	if idx, ok := verifyCache.stores[s]; ok {
+		return idx
+	}
+	idx := storeIndex{}
+	for _, r := range s.Roots {
+		idx[string(r.Cert.RawSubject)] = append(idx[string(r.Cert.RawSubject)], r.Cert)
+	}
+	if len(verifyCache.stores) >= 64 {
+		clear(verifyCache.stores)
+	}
+	verifyCache.stores[s] = idx
+	return idx
+}
+
+// verifyLeaf is leaf.Verify(vo) for the chain certs (leaf first) against
+// store s, whose pool is vo.Roots, with vo.Intermediates holding certs[1:];
+// remembered across leaves that Verify cannot tell apart.
+func verifyLeaf(certs []*x509.Certificate, s *truststore.Store, vo x509.VerifyOptions) ([][]*x509.Certificate, error) {
+	leaf := certs[0]
+	if !cacheEnabled || s.Pool == nil || s.Name == truststore.System || vo.DNSName != "" ||
+		len(vo.CertificatePolicies) > 0 || len(certs) > 8 || !plainLeaf(leaf) ||
+		vo.CurrentTime.Before(leaf.NotBefore) || vo.CurrentTime.After(leaf.NotAfter) {
+		return leaf.Verify(vo)
+	}
+	idx := indexOf(s)
+	if len(idx[string(leaf.RawSubject)]) > 0 {
+		return leaf.Verify(vo) // the leaf may itself be a root of the store
+	}
+	key := verifyKey(certs, s, vo)
+	verifyCache.Lock()
+	e, seen := verifyCache.m[key]
+	verifyCache.Unlock()
+	if !seen {
+		e = newEntry(certs, idx)
+		verifyCache.Lock()
+		if len(verifyCache.m) >= maxVerifyEntries {
+			clear(verifyCache.m)
+		}
+		verifyCache.m[key] = e
+		verifyCache.Unlock()
+	}
+	if !e.rootReachable && len(e.closure) <= maxUnreachable {
+		// No certificate the path search can reach by issuer names is a
+		// root of this store: crypto/x509 can build no chain at any time,
+		// and for a valid, plain leaf it says so with an
+		// UnknownAuthorityError (the closure is too small to reach its
+		// signature-check limit). Skip its signature checks.
+		unreachableHits.Add(1)
+		return nil, x509.UnknownAuthorityError{Cert: leaf}
+	}
+	if !e.usable || !seen {
+		// The first leaf of a class is verified by crypto/x509 alone, so a
+		// one-target run checks its leaf's signature once; the cache
+		// starts with the second.
+		return leaf.Verify(vo)
+	}
+	// Every parent crypto/x509 will try for the leaf must accept its
+	// signature: the one leaf-specific signature check, remembered for the
+	// rest of this chain's checks.
+	for _, p := range certs[1:] {
+		if bytes.Equal(p.RawSubject, leaf.RawIssuer) && checkSignatureFrom(leaf, p) != nil {
+			return leaf.Verify(vo)
+		}
+	}
+	for _, p := range idx[string(leaf.RawIssuer)] {
+		if checkSignatureFrom(leaf, p) != nil {
+			return leaf.Verify(vo)
+		}
+	}
+	var mask uint64
+	for i, c := range e.closure {
+		if !vo.CurrentTime.Before(c.NotBefore) && !vo.CurrentTime.After(c.NotAfter) {
+			mask |= 1 << i
+		}
+	}
+	verifyCache.Lock()
+	r, hit := e.byMask[mask]
+	verifyCache.Unlock()
+	if hit {
+		verifyHits.Add(1)
+		return r.rebind(certs)
+	}
+	chains, err := leaf.Verify(vo)
+	if cacheable(err) {
+		verifyCache.Lock()
+		e.byMask[mask] = verifyResult{chains: chains, err: err, leaf: leaf, inter: certs[1:]}
+		verifyCache.Unlock()
+	}
+	return chains, err
+}
+
+// plainLeaf reports whether nothing about the leaf beyond the cache key can
+// change Verify's answer: it is no CA, has no unhandled critical extension,
+// and sets no policy constraints or mappings of its own.
+func plainLeaf(c *x509.Certificate) bool {
+	return len(c.Raw) > 0 && !c.IsCA && len(c.UnhandledCriticalExtensions) == 0 && !policyConstrained(c) &&
+		!bytes.Equal(c.RawSubject, c.RawIssuer)
+}
+
+func policyConstrained(c *x509.Certificate) bool {
+	return len(c.PolicyMappings) > 0 || c.RequireExplicitPolicy > 0 || c.RequireExplicitPolicyZero ||
+		c.InhibitPolicyMapping > 0 || c.InhibitPolicyMappingZero || c.InhibitAnyPolicy > 0 || c.InhibitAnyPolicyZero
+}
+
+func nameConstrained(c *x509.Certificate) bool {
+	return len(c.PermittedDNSDomains) > 0 || len(c.ExcludedDNSDomains) > 0 ||
+		len(c.PermittedIPRanges) > 0 || len(c.ExcludedIPRanges) > 0 ||
+		len(c.PermittedEmailAddresses) > 0 || len(c.ExcludedEmailAddresses) > 0 ||
+		len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0 || c.PermittedDNSDomainsCritical
+}
+
+// verifyKey names the class of the leaf and everything else Verify reads.
+func verifyKey(certs []*x509.Certificate, s *truststore.Store, vo x509.VerifyOptions) string {
+	leaf := certs[0]
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%p", s)
+	b.WriteByte(0)
+	for _, c := range certs[1:] {
+		f := fp(c)
+		b.Write(f[:])
+	}
+	b.WriteByte(0)
+	for _, u := range vo.KeyUsages {
+		b.WriteString(strconv.Itoa(int(u)))
+		b.WriteByte(',')
+	}
+	b.WriteByte(0)
+	writeLen(&b, leaf.RawIssuer)
+	writeLen(&b, leaf.AuthorityKeyId)
+	b.WriteString(strconv.Itoa(int(leaf.SignatureAlgorithm)))
+	b.WriteByte(0)
+	for _, u := range leaf.ExtKeyUsage {
+		b.WriteString(strconv.Itoa(int(u)))
+		b.WriteByte(',')
+	}
+	b.WriteString(strconv.Itoa(len(leaf.UnknownExtKeyUsage)))
+	b.WriteByte(0)
+	for _, p := range leaf.Policies {
+		writeLen(&b, []byte(p.String()))
+	}
+	return b.String()
+}
+
+func writeLen(b *bytes.Buffer, v []byte) {
+	b.WriteString(strconv.Itoa(len(v)))
+	b.WriteByte(':')
+	b.Write(v)
+}
+
+// newEntry finds every certificate that could be on a path from the leaf:
+// presented certificates and store roots reached by following issuer names.
+func newEntry(certs []*x509.Certificate, idx storeIndex) *verifyEntry {
+	leaf := certs[0]
+	e := &verifyEntry{usable: true, byMask: map[uint64]verifyResult{}}
+	seen := map[*x509.Certificate]bool{}
+	queue := [][]byte{leaf.RawIssuer}
+	seenName := map[string]bool{}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if seenName[string(name)] {
+			continue
+		}
+		seenName[string(name)] = true
+		var found []*x509.Certificate
+		for _, c := range certs[1:] {
+			if bytes.Equal(c.RawSubject, name) {
+				found = append(found, c)
+			}
+		}
+		found = append(found, idx[string(name)]...)
+		if len(idx[string(name)]) > 0 {
+			e.rootReachable = true
+		}
+		for _, c := range found {
+			if seen[c] {
+				continue
+			}
+			seen[c] = true
+			e.closure = append(e.closure, c)
+			queue = append(queue, c.RawIssuer)
+		}
+	}
+	if len(e.closure) > maxClosure {
+		e.usable = false
+	}
+	for _, c := range e.closure {
+		// Constraints make the leaf's names or policies matter; a
+		// certificate like the leaf could be taken for it (alreadyInChain).
+		if nameConstrained(c) || policyConstrained(c) || bytes.Equal(c.RawSubject, leaf.RawSubject) {
+			e.usable = false
+		}
+	}
+	return e
+}
+
+// cacheable reports whether err names no certificate in a way rebind cannot
+// swap.
+func cacheable(err error) bool {
+	if err == nil {
+		return true
+	}
+	switch e := err.(type) {
+	case x509.UnknownAuthorityError:
+		return true
+	case x509.CertificateInvalidError:
+		return e.Reason != x509.CANotAuthorizedForThisName && e.Reason != x509.Expired
+	}
+	return false
+}
+
+// rebind returns the remembered answer with the certificates of certs in
+// place of those it was computed for.
+func (r verifyResult) rebind(certs []*x509.Certificate) ([][]*x509.Certificate, error) {
+	swap := func(c *x509.Certificate) *x509.Certificate {
+		if c == r.leaf {
+			return certs[0]
+		}
+		for i, p := range r.inter {
+			if c == p {
+				return certs[1+i]
+			}
+		}
+		return c
+	}
+	var chains [][]*x509.Certificate
+	for _, ch := range r.chains {
+		n := make([]*x509.Certificate, len(ch))
+		for i, c := range ch {
+			n[i] = swap(c)
+		}
+		chains = append(chains, n)
+	}
+	err := r.err
+	switch e := err.(type) {
+	case x509.UnknownAuthorityError:
+		e.Cert = swap(e.Cert)
+		err = e
+	case x509.CertificateInvalidError:
+		e.Cert = swap(e.Cert)
+		err = e
+	}
+	return chains, err
+}
