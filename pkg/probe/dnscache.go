@@ -15,9 +15,9 @@ import (
 // by its context is not. Concurrent lookups of one host wait for the first.
 // The zero value is not usable; make one with NewDNSCache.
 type DNSCache struct {
-	resolver *net.Resolver
-	mu       sync.Mutex
-	m        map[string]*dnsEntry
+	lookup func(ctx context.Context, host string) ([]net.IPAddr, error)
+	mu     sync.Mutex
+	m      map[string]*dnsEntry
 }
 
 type dnsEntry struct {
@@ -29,7 +29,7 @@ type dnsEntry struct {
 // NewDNSCache returns an empty cache that looks names up with
 // net.DefaultResolver.
 func NewDNSCache() *DNSCache {
-	return &DNSCache{resolver: net.DefaultResolver, m: map[string]*dnsEntry{}}
+	return &DNSCache{lookup: net.DefaultResolver.LookupIPAddr, m: map[string]*dnsEntry{}}
 }
 
 // Lookup returns the addresses of host, from the cache when it has them.
@@ -55,7 +55,7 @@ func (c *DNSCache) Lookup(ctx context.Context, host string) ([]net.IPAddr, error
 				return nil, ctx.Err()
 			}
 		}
-		e.addrs, e.err = c.resolver.LookupIPAddr(ctx, host)
+		e.addrs, e.err = c.lookup(ctx, host)
 		if e.err != nil && !keepDNSError(e.err) {
 			c.mu.Lock()
 			delete(c.m, host)

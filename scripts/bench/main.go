@@ -43,7 +43,10 @@ import (
 )
 
 func main() {
-	// Hidden mode: the baseline loop, as a process of its own.
+	// Hidden modes: the baseline loop, as a process of its own; and a
+	// wrapper that runs one command and reports its peak RSS on fd 3 (the
+	// RUSAGE_CHILDREN of a process with one child is that child's).
+	rusage := flag.Bool("rusage", false, "(internal) run the command after -- and report its peak RSS on fd 3")
 	baseline := flag.Bool("baseline", false, "(internal) run the bare Go baseline over -list")
 	list := flag.String("list", "", "(internal) target list of -baseline")
 	root := flag.String("root", "", "(internal) root PEM of -baseline")
@@ -59,6 +62,9 @@ func main() {
 	profile := flag.String("cpuprofile", "", "also write a CPU profile of one certgate run (first -n and -c) to `FILE`")
 	flag.Parse()
 
+	if *rusage {
+		os.Exit(runRusage(flag.Args()))
+	}
 	if *baseline {
 		c, _ := strconv.Atoi(flag.Arg(0))
 		if err := runBaseline(*list, *root, max(c, 1), os.Stdout); err != nil {
@@ -376,27 +382,65 @@ func (l *lineCounter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// timed runs name with args through the -rusage wrapper and returns its
+// wall time, peak RSS and the number of lines it printed.
 func timed(name string, args ...string) (runStat, error) {
-	cmd := exec.Command(name, args...)
+	self, err := os.Executable()
+	if err != nil {
+		return runStat{}, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return runStat{}, err
+	}
+	defer r.Close()
+	cmd := exec.Command(self, append([]string{"-rusage", "--", name}, args...)...)
 	var lc lineCounter
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &lc, &stderr
+	cmd.ExtraFiles = []*os.File{w}
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	start := time.Now()
-	err := cmd.Run()
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return runStat{}, err
+	}
+	report, _ := io.ReadAll(r)
+	err = cmd.Wait()
 	secs := time.Since(start).Seconds()
 	if err != nil {
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) {
-			return runStat{}, err
-		}
 		return runStat{}, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, lastLines(stderr.String()))
 	}
-	st := runStat{secs: secs, lines: lc.n.Load()}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		st.rss = ru.Maxrss * 1024 // kilobytes on Linux
+	kb, perr := strconv.ParseInt(strings.TrimSpace(string(report)), 10, 64)
+	if perr != nil {
+		return runStat{}, fmt.Errorf("%s: no peak RSS reported: %s", filepath.Base(name), lastLines(stderr.String()))
 	}
-	return st, nil
+	return runStat{secs: secs, rss: kb * 1024, lines: lc.n.Load()}, nil
+}
+
+// runRusage is the -rusage wrapper: it runs args, passes its output
+// through, and writes the child's peak RSS in kilobytes to fd 3.
+func runRusage(args []string) int {
+	if len(args) == 0 {
+		return 2
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err := cmd.Run()
+	var ru syscall.Rusage
+	if rerr := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); rerr == nil {
+		fmt.Fprintln(os.NewFile(3, "report"), ru.Maxrss) // kilobytes on Linux
+	}
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 func lastLines(s string) string {
