@@ -155,7 +155,7 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		certs = certs[:maxChain]
 	}
 	if len(certs) > 0 {
-		out := verify.Check(certs, cfg.Stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host})
+		out := verify.Check(certs, cfg.Stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true})
 		r.Chain, r.Trust = out.Chain, out.Trust
 		r.Problems = append(r.Problems, out.Problems...)
 		// The parsed certificates served verify only: a run that keeps its
@@ -187,6 +187,3 @@ func deadlineProblem(cfg Config, when string) result.Problem {
 	return result.Problem{ID: result.ProblemDeadlineExceeded, Severity: result.SeverityError, Code: result.CodeConnFailure, Cert: -1,
 		Message: fmt.Sprintf("the run's --deadline of %s passed %s: raise --deadline, raise --concurrency, or check fewer targets per run", cfg.Deadline, when)}
 }
-
-// ErrNoTargets is returned by callers when a run was given no target.
-var ErrNoTargets = errors.New("no targets")

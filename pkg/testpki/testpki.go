@@ -35,15 +35,26 @@ func Validity(notBefore, notAfter time.Time) Option {
 	return func(c *x509.Certificate) { c.NotBefore, c.NotAfter = notBefore, notAfter }
 }
 
-// DNS sets the DNS subjectAltNames.
+// DNS sets the DNS subjectAltNames, and the subject CN to the first of
+// them, as public CAs issue them.
 func DNS(names ...string) Option {
-	return func(c *x509.Certificate) { c.DNSNames = names }
+	return func(c *x509.Certificate) {
+		c.DNSNames = names
+		if len(names) > 0 {
+			c.Subject.CommonName = names[0]
+		}
+	}
 }
 
-// IPs sets the IP subjectAltNames.
+// IPs sets the IP subjectAltNames, and drops the default DNS name; give
+// DNS after IPs for a certificate with both.
 func IPs(ips ...string) Option {
 	return func(c *x509.Certificate) {
 		c.IPAddresses = nil
+		c.DNSNames = nil
+		if len(ips) > 0 {
+			c.Subject.CommonName = ips[0]
+		}
 		for _, s := range ips {
 			c.IPAddresses = append(c.IPAddresses, net.ParseIP(s))
 		}
