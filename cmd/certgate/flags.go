@@ -63,9 +63,14 @@ func (o *commonOptions) validate() error {
 }
 
 // parseAt reads --at relative to now: RFC 3339, YYYY-MM-DD (midnight UTC),
-// or a signed offset in days or hours (+30d, -12h).
+// or a signed offset in days or hours (+30d, -12h). The time is truncated
+// to the second, the granularity of certificate validity.
 func parseAt(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
+	t, err := parseAtExact(strings.TrimSpace(s), now)
+	return t.UTC().Truncate(time.Second), err
+}
+
+func parseAtExact(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return now, nil
 	}
