@@ -19,6 +19,7 @@ import (
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/target"
+	"github.com/certgate/certgate/pkg/truststore"
 )
 
 // checkOptions are the settings of one `certgate check`.
@@ -172,13 +173,12 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	warnStaleStores(ios, stores, o.Now())
 	dialer, err := proxyDialer(o)
 	if err != nil {
 		return err
 	}
 	prog := startProgress(o)
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores)})
+	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}
@@ -226,7 +226,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	next = prog.wrapNext(next)
 	cfg := runner.Config{
 		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: resolve},
-		Stores:      stores,
+		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },
 		At:          at,
 		WarnDays:    o.Common.WarnDays,
 		Concurrency: o.Concurrency,
@@ -245,6 +245,13 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return ren.Add(r)
 	})
 	prog.finish()
+	// The embedded stores were parsed while the first targets were probed;
+	// their age is known now.
+	loaded, storeErr := stores.wait()
+	if storeErr != nil {
+		return usagef("%v", storeErr)
+	}
+	warnStaleStores(ios, loaded, o.Now())
 	if err := <-readErr; err != nil && !errors.Is(err, context.Canceled) {
 		return usagef("-f %s: reading targets: %v", listName, err)
 	}

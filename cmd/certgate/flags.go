@@ -98,10 +98,21 @@ func parseAtExact(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, usagef("--at: %q is not a time (use RFC 3339 like 2026-12-01T00:00:00Z, a date like 2026-12-01, or an offset like +30d or +12h)", s)
 }
 
+// storeSet is the trust stores a command validates against, in order.
+type storeSet struct {
+	// names are the store names, known before any store is parsed.
+	names []string
+	// wait returns the loaded stores, parsing what is still being parsed.
+	wait func() ([]*truststore.Store, error)
+}
+
 // loadStores loads every --store and --ca-file once, in order, without
-// duplicates. Any failure is a usage error naming the file: never a silent
-// fallback to another store.
-func loadStores(o *commonOptions) ([]*truststore.Store, error) {
+// duplicates. Files and the system store are read at once, so a store that
+// cannot be loaded is a usage error naming the file before any work is done:
+// never a silent fallback to another store. The embedded stores cannot fail
+// that way; they are parsed in the background, so a run overlaps most of its
+// start-up with its first handshakes.
+func loadStores(o *commonOptions) (*storeSet, error) {
 	var specs []string
 	seen := map[string]bool{}
 	for _, s := range o.Stores {
@@ -120,22 +131,39 @@ func loadStores(o *commonOptions) ([]*truststore.Store, error) {
 			specs = append(specs, s)
 		}
 	}
-	// Parse the stores side by side: most of a one-target run's start-up.
 	loaded := make([]*truststore.Store, len(specs))
 	errs := make([]error, len(specs))
-	var wg sync.WaitGroup
+	var files, embedded sync.WaitGroup
 	for i, s := range specs {
+		wg := &files
+		if s == truststore.Mozilla || s == truststore.Java {
+			wg = &embedded
+		}
 		wg.Go(func() { loaded[i], errs[i] = truststore.Load(s) })
 	}
-	wg.Wait()
-	stores := make([]*truststore.Store, 0, len(specs))
+	files.Wait()
 	for i, s := range specs {
-		if errs[i] != nil {
+		if s != truststore.Mozilla && s != truststore.Java && errs[i] != nil {
 			return nil, usagef("--store %s: %v", s, errs[i])
 		}
-		stores = append(stores, loaded[i])
 	}
-	return stores, nil
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = s
+		if loaded[i] != nil {
+			names[i] = loaded[i].Name
+		}
+	}
+	wait := sync.OnceValues(func() ([]*truststore.Store, error) {
+		embedded.Wait()
+		for i, s := range specs {
+			if errs[i] != nil {
+				return nil, fmt.Errorf("--store %s: %w", s, errs[i])
+			}
+		}
+		return loaded, nil
+	})
+	return &storeSet{names: names, wait: wait}, nil
 }
 
 func storeNames(stores []*truststore.Store) []string {

@@ -138,9 +138,13 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 		}
 		key = &bundle.Key{Path: o.Key, Public: pub}
 	}
-	stores, err := loadStores(&o.Common)
+	set, err := loadStores(&o.Common)
 	if err != nil {
 		return err
+	}
+	stores, err := set.wait()
+	if err != nil {
+		return usagef("%v", err)
 	}
 	warnStaleStores(ios, stores, now)
 	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores)})

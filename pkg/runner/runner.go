@@ -25,6 +25,10 @@ type Config struct {
 	Probe probe.Options
 	// Stores are the selected trust stores, in the order given.
 	Stores []*truststore.Store
+	// LoadStores, when set, replaces Stores: it is called just before a
+	// chain is verified, so stores still being parsed do not hold up the
+	// first handshakes. It must be cheap after its first call.
+	LoadStores func() []*truststore.Store
 	// At is the validation time.
 	At time.Time
 	// WarnDays warns about certificates that expire within this many days.
@@ -155,7 +159,11 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		certs = certs[:maxChain]
 	}
 	if len(certs) > 0 {
-		out := verify.Check(certs, cfg.Stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true})
+		stores := cfg.Stores
+		if cfg.LoadStores != nil {
+			stores = cfg.LoadStores()
+		}
+		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true})
 		r.Chain, r.Trust = out.Chain, out.Trust
 		r.Problems = append(r.Problems, out.Problems...)
 		// The parsed certificates served verify only: a run that keeps its
