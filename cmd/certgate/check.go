@@ -76,7 +76,7 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	f.StringVarP(&opts.File, "file", "f", "", "read targets from `PATH`, one a line (# comments and blank lines ignored; - is stdin)")
 	f.IntVarP(&opts.Concurrency, "concurrency", "c", 32, "endpoints in flight at once")
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "per endpoint, connect + handshake")
-	f.StringArrayVar(&opts.Resolve, "resolve", nil, "connect to ADDR for HOST:PORT, but validate and send SNI for HOST (`HOST:PORT:ADDR`, repeatable)")
+	f.StringArrayVar(&opts.Resolve, "resolve", nil, "given `HOST:PORT:ADDR`, connect to ADDR but validate and send SNI for HOST, as curl does (repeatable)")
 	f.BoolVar(&opts.NoSNI, "no-sni", false, "send no server name (the certificate must still match the host)")
 	f.DurationVar(&opts.Deadline, "deadline", 0, "bound the whole run: targets not done by then each get an error result (default none)")
 	addUXFlags(cmd, &opts.UX)
