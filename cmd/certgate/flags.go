@@ -150,7 +150,8 @@ func loadStores(o *commonOptions) (*storeSet, error) {
 	names := make([]string, len(specs))
 	for i, s := range specs {
 		names[i] = s
-		if loaded[i] != nil {
+		// An embedded store may still be loading (and is named by its spec).
+		if s != truststore.Mozilla && s != truststore.Java && loaded[i] != nil {
 			names[i] = loaded[i].Name
 		}
 	}

@@ -244,9 +244,13 @@ func collectRoots(selected []*truststore.Store) ([]*rootJSON, error) {
 			if bySHA[r.SHA256] != nil {
 				continue
 			}
-			e := &rootJSON{Name: r.Name, SHA256: r.SHA256, Subject: r.Cert.Subject.String(),
-				NotBefore: r.Cert.NotBefore.UTC(), NotAfter: r.Cert.NotAfter.UTC(),
-				Key: verify.KeyDescription(r.Cert), Stores: []string{}, Names: map[string]string{}, Rules: []ruleJSON{}, cert: r.Cert}
+			c := r.Certificate()
+			if c == nil {
+				continue
+			}
+			e := &rootJSON{Name: r.Name, SHA256: r.SHA256, Subject: c.Subject.String(),
+				NotBefore: c.NotBefore.UTC(), NotAfter: c.NotAfter.UTC(),
+				Key: verify.KeyDescription(c), Stores: []string{}, Names: map[string]string{}, Rules: []ruleJSON{}, cert: c}
 			bySHA[r.SHA256] = e
 			out = append(out, e)
 		}
@@ -480,7 +484,11 @@ func runRootsExport(o *rootsOptions) error {
 	fmt.Fprintln(w)
 	for _, r := range s.Roots {
 		fmt.Fprintf(w, "# %s sha256=%s\n", strings.Map(noControl, r.Name), r.SHA256)
-		if err := pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: r.Cert.Raw}); err != nil {
+		c := r.Certificate()
+		if c == nil {
+			return fmt.Errorf("roots export: root %s of the %s store does not parse", r.Name, s.Name)
+		}
+		if err := pem.Encode(w, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}); err != nil {
 			return err
 		}
 	}

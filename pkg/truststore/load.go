@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -268,11 +269,23 @@ func (r manifestRule) rule() (Rule, error) {
 	return out, nil
 }
 
-// loadEmbedded parses an embedded PEM bundle and attaches the manifest's
-// names and rules, checking that the two agree root for root.
+// loadEmbedded reads an embedded PEM bundle and attaches the manifest's
+// names and rules, checking that the two agree root for root (by the SHA-256
+// of each DER certificate). The roots are parsed on demand (lazy.go).
 func loadEmbedded(name string, data []byte) (*Store, error) {
 	fail := func(err error) (*Store, error) {
 		return nil, fmt.Errorf("truststore: embedded %s store: %w; regenerate roots/ with go run ./scripts/genroots", name, err)
+	}
+	// Decode and hash the bundle before waiting for the manifest, which the
+	// other embedded store may be decoding meanwhile.
+	ders, err := pemCertificates(data)
+	if err != nil {
+		return fail(err)
+	}
+	sums := make([]string, len(ders))
+	for i, der := range ders {
+		sum := sha256.Sum256(der)
+		sums[i] = hex.EncodeToString(sum[:])
 	}
 	m, err := manifestOnce()
 	if err != nil {
@@ -287,12 +300,8 @@ func loadEmbedded(name string, data []byte) (*Store, error) {
 	if ms == nil {
 		return fail(errors.New("not in manifest.json"))
 	}
-	certs, err := parseCertificates(data)
-	if err != nil {
-		return fail(err)
-	}
-	if len(certs) != ms.Count || len(ms.Roots) != ms.Count {
-		return fail(fmt.Errorf("%d certificates, manifest.json says %d", len(certs), ms.Count))
+	if len(ders) != ms.Count || len(ms.Roots) != ms.Count {
+		return fail(fmt.Errorf("%d certificates, manifest.json says %d", len(ders), ms.Count))
 	}
 	date, err := time.Parse(time.DateOnly, ms.Date)
 	if err != nil {
@@ -300,13 +309,20 @@ func loadEmbedded(name string, data []byte) (*Store, error) {
 	}
 	s := newStore(name, ms.Source, ms.Version)
 	s.Date = date
-	for i, c := range certs {
+	s.Pool = nil
+	s.lazy = true
+	s.Roots = make([]*Root, 0, len(ders))
+	s.index = make(map[string]*Root, len(ders))
+	for i, der := range ders {
 		mr := ms.Roots[i]
-		fp := fingerprint(c)
+		fp := sums[i]
 		if fp != mr.SHA256 {
 			return fail(fmt.Errorf("certificate %d has sha256 %s, manifest.json says %s (%s)", i+1, fp, mr.SHA256, mr.Name))
 		}
-		r := &Root{Name: mr.Name, SHA256: fp, Cert: c}
+		r, err := newLazyRoot(mr.Name, fp, der)
+		if err != nil {
+			return fail(fmt.Errorf("certificate %d (%s): %w", i+1, mr.Name, err))
+		}
 		for _, mrule := range mr.Rules {
 			rule, err := mrule.rule()
 			if err != nil {
@@ -317,6 +333,60 @@ func loadEmbedded(name string, data []byte) (*Store, error) {
 		s.add(r)
 	}
 	return s, nil
+}
+
+// pemCertificates returns the DER of every CERTIFICATE block of data, in
+// order, without parsing the certificates. Blocks without headers (what
+// scripts/genroots writes) are decoded in one pass into one buffer; anything
+// else falls back to encoding/pem.
+func pemCertificates(data []byte) ([][]byte, error) {
+	const begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+	buf := make([]byte, base64.StdEncoding.DecodedLen(len(data)))
+	var ders [][]byte
+	rest := data
+	for {
+		i := bytes.Index(rest, []byte(begin))
+		if i < 0 {
+			break
+		}
+		body := rest[i+len(begin):]
+		j := bytes.Index(body, []byte(end))
+		if j < 0 || bytes.Contains(body[:j], []byte(":")) {
+			return pemDecodeAll(data)
+		}
+		// base64 skips the line breaks; other white space is an error.
+		n, err := base64.StdEncoding.Decode(buf, body[:j])
+		if err != nil {
+			return pemDecodeAll(data)
+		}
+		ders = append(ders, buf[:n:n])
+		buf = buf[n:]
+		rest = body[j+len(end):]
+	}
+	if len(ders) == 0 {
+		return pemDecodeAll(data)
+	}
+	return ders, nil
+}
+
+// pemDecodeAll is pemCertificates by encoding/pem.
+func pemDecodeAll(data []byte) ([][]byte, error) {
+	var ders [][]byte
+	rest := data
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if block.Type == "CERTIFICATE" {
+			ders = append(ders, block.Bytes)
+		}
+	}
+	if len(ders) == 0 {
+		return nil, fmt.Errorf("%w: no complete PEM block", ErrNoCertificates)
+	}
+	return ders, nil
 }
 
 // Linux and BSD bundle files and directories, as crypto/x509 knows them.
@@ -425,7 +495,9 @@ func (s *Store) add(r *Root) {
 	}
 	s.index[r.SHA256] = r
 	s.Roots = append(s.Roots, r)
-	s.Pool.AddCert(r.Cert)
+	if s.Pool != nil && r.Cert != nil {
+		s.Pool.AddCert(r.Cert)
+	}
 }
 
 // certName names a certificate the way stores do: its CN, else its first

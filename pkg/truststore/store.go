@@ -42,10 +42,17 @@ type Root struct {
 	Name string
 	// SHA256 is the lower-case hex SHA-256 of the DER certificate.
 	SHA256 string
-	// Cert is the parsed certificate.
+	// Cert is the parsed certificate of a root built eagerly (New, files,
+	// the system store); nil for a root of an embedded store, which is
+	// parsed on demand. Use Certificate, which serves both.
 	Cert *x509.Certificate
 	// Rules are the restrictions on the root, empty for most.
 	Rules []Rule
+
+	// rawSubject is the subject name read from the DER of an embedded root.
+	rawSubject []byte
+	// parsed parses an embedded root once, on first use.
+	parsed func() *x509.Certificate
 }
 
 // Store is one named set of trust anchors with its policy.
@@ -61,13 +68,28 @@ type Store struct {
 	Date time.Time
 	// Roots are the anchors in the store's order.
 	Roots []*Root
-	// Pool holds every root, without constraints: the validator applies Rules
-	// itself so it can name the rule that rejected a chain.
+	// Pool holds every root of a store built eagerly (New, files, the system
+	// store), without constraints: the validator applies Rules itself so it
+	// can name the rule that rejected a chain. It is nil for the embedded
+	// stores, whose roots are parsed on demand: verification uses PoolFor,
+	// and CertPool gives every root of any store.
 	Pool *x509.CertPool
 
 	// index maps lower-case hex SHA-256 to root; built once by Lookup.
 	indexOnce sync.Once
 	index     map[string]*Root
+
+	// lazy marks an embedded store: roots are parsed on demand.
+	lazy bool
+	// bySubject maps raw subject names to indexes of Roots; built once.
+	subjectOnce sync.Once
+	bySubject   map[string][]int
+	// pools remembers PoolFor's pools by their set of roots.
+	poolMu sync.Mutex
+	pools  map[string]*x509.CertPool
+	// full is CertPool's pool of a store without Pool.
+	fullOnce sync.Once
+	full     *x509.CertPool
 }
 
 // New returns a store named name, at version, holding roots in order (a

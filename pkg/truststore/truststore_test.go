@@ -135,10 +135,10 @@ func TestLoadEmbedded(t *testing.T) {
 					t.Errorf("Date %v, manifest %s", s.Date, ms.Date)
 				}
 				for i, r := range s.Roots {
-					if got := fp(r.Cert); got != r.SHA256 || got != ms.Roots[i].SHA256 || r.Name != ms.Roots[i].Name {
+					if got := fp(r.Certificate()); got != r.SHA256 || got != ms.Roots[i].SHA256 || r.Name != ms.Roots[i].Name {
 						t.Errorf("root %d %s: sha %s, Root.SHA256 %s, manifest %s %s", i, r.Name, got, r.SHA256, ms.Roots[i].Name, ms.Roots[i].SHA256)
 					}
-					if s.Lookup(r.Cert) != r {
+					if s.Lookup(r.Certificate()) != r {
 						t.Errorf("Lookup(%s) did not find it", r.Name)
 					}
 				}
@@ -400,10 +400,10 @@ func TestCheckPolicyEmbedded(t *testing.T) {
 		// only needs the root's identity: the chain's last element.
 		after := issue(t, nil, "leaf", false, time.Date(2026, 4, 16, 0, 0, 0, 0, time.UTC)).cert
 		before := issue(t, nil, "leaf", false, time.Date(2026, 4, 15, 0, 0, 0, 0, time.UTC)).cert
-		if pe := moz.CheckPolicy([]*x509.Certificate{after, r.Cert}); pe == nil || pe.Rule.Name != "CKA_NSS_SERVER_DISTRUST_AFTER" {
+		if pe := moz.CheckPolicy([]*x509.Certificate{after, r.Certificate()}); pe == nil || pe.Rule.Name != "CKA_NSS_SERVER_DISTRUST_AFTER" {
 			t.Errorf("Izenpe leaf after 2026-04-15: %v", pe)
 		}
-		if pe := moz.CheckPolicy([]*x509.Certificate{before, r.Cert}); pe != nil {
+		if pe := moz.CheckPolicy([]*x509.Certificate{before, r.Certificate()}); pe != nil {
 			t.Errorf("Izenpe leaf before 2026-04-15: %v", pe)
 		}
 		return

@@ -102,8 +102,24 @@ func checkSelfSignature(c *x509.Certificate) error {
 	})
 }
 
-// storeIndex maps the subjects of a store's roots to the roots.
-type storeIndex map[string][]*x509.Certificate
+// storeIndex finds a store's roots by subject name.
+type storeIndex struct{ s *truststore.Store }
+
+// named returns the roots of the store whose subject is the DER name raw,
+// parsing only those.
+func (x storeIndex) named(raw []byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, r := range x.s.RootsBySubject(raw) {
+		if c := r.Certificate(); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// has reports whether the store holds a root whose subject is raw, without
+// parsing any root.
+func (x storeIndex) has(raw []byte) bool { return len(x.s.RootsBySubject(raw)) > 0 }
 
 // verifyEntry is what is known for one class of leaves.
 type verifyEntry struct {
@@ -122,39 +138,24 @@ type verifyResult struct {
 
 var verifyCache = struct {
 	sync.Mutex
-	m      map[string]*verifyEntry
-	stores map[*truststore.Store]storeIndex
-}{m: map[string]*verifyEntry{}, stores: map[*truststore.Store]storeIndex{}}
+	m map[string]*verifyEntry
+}{m: map[string]*verifyEntry{}}
 
-func indexOf(s *truststore.Store) storeIndex {
-	verifyCache.Lock()
-	defer verifyCache.Unlock()
-	if idx, ok := verifyCache.stores[s]; ok {
-		return idx
-	}
-	idx := storeIndex{}
-	for _, r := range s.Roots {
-		idx[string(r.Cert.RawSubject)] = append(idx[string(r.Cert.RawSubject)], r.Cert)
-	}
-	if len(verifyCache.stores) >= 64 {
-		clear(verifyCache.stores)
-	}
-	verifyCache.stores[s] = idx
-	return idx
-}
+// indexOf returns the subject index of s (the store keeps it).
+func indexOf(s *truststore.Store) storeIndex { return storeIndex{s} }
 
 // verifyLeaf is leaf.Verify(vo) for the chain certs (leaf first) against
-// store s, whose pool is vo.Roots, with vo.Intermediates holding certs[1:];
+// store s, whose pool (s.PoolFor(certs)) is vo.Roots, with vo.Intermediates holding certs[1:];
 // remembered across leaves that Verify cannot tell apart.
 func verifyLeaf(certs []*x509.Certificate, s *truststore.Store, vo x509.VerifyOptions) ([][]*x509.Certificate, error) {
 	leaf := certs[0]
-	if !cacheEnabled || s.Pool == nil || s.Name == truststore.System || vo.DNSName != "" ||
+	if !cacheEnabled || s == nil || s.Name == truststore.System || vo.DNSName != "" ||
 		len(vo.CertificatePolicies) > 0 || len(certs) > 8 || !plainLeaf(leaf) ||
 		vo.CurrentTime.Before(leaf.NotBefore) || vo.CurrentTime.After(leaf.NotAfter) {
 		return leaf.Verify(vo)
 	}
 	idx := indexOf(s)
-	if len(idx[string(leaf.RawSubject)]) > 0 {
+	if idx.has(leaf.RawSubject) {
 		return leaf.Verify(vo) // the leaf may itself be a root of the store
 	}
 	key := verifyKey(certs, s, vo)
@@ -193,7 +194,7 @@ func verifyLeaf(certs []*x509.Certificate, s *truststore.Store, vo x509.VerifyOp
 			return leaf.Verify(vo)
 		}
 	}
-	for _, p := range idx[string(leaf.RawIssuer)] {
+	for _, p := range idx.named(leaf.RawIssuer) {
 		if checkSignatureFrom(leaf, p) != nil {
 			return leaf.Verify(vo)
 		}
@@ -299,8 +300,9 @@ func newEntry(certs []*x509.Certificate, idx storeIndex) *verifyEntry {
 				found = append(found, c)
 			}
 		}
-		found = append(found, idx[string(name)]...)
-		if len(idx[string(name)]) > 0 {
+		roots := idx.named(name)
+		found = append(found, roots...)
+		if len(roots) > 0 {
 			e.rootReachable = true
 		}
 		for _, c := range found {

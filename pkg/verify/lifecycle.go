@@ -33,7 +33,7 @@ type rootUse struct {
 func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, opts Options) []result.Problem {
 	var uses []*rootUse
 	for _, j := range judgements {
-		if j.path == nil || j.root == nil || j.root.Cert == nil {
+		if j.path == nil || j.root == nil || j.root.Certificate() == nil {
 			continue
 		}
 		var u *rootUse
@@ -53,7 +53,7 @@ func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, 
 	var expCert, schedCert []int
 	var expStores, schedStores []string
 	for _, u := range uses {
-		c := u.root.Cert
+		c := u.root.Certificate()
 		if opts.WarnDays > 0 && !opts.At.After(c.NotAfter) &&
 			!c.NotAfter.After(opts.At.Add(time.Duration(opts.WarnDays)*24*time.Hour)) {
 			expiring = append(expiring, fmt.Sprintf("root %q of %s, which expires on %s (in %s, within --warn-days %d)",

@@ -128,9 +128,9 @@ func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Cert
 			candidates = append(candidates, c)
 		}
 	}
-	for _, r := range s.Roots {
-		if bytes.Equal(r.Cert.RawSubject, top.RawIssuer) {
-			candidates = append(candidates, r.Cert)
+	for _, r := range s.RootsBySubject(top.RawIssuer) {
+		if c := r.Certificate(); c != nil {
+			candidates = append(candidates, c)
 		}
 	}
 	if len(candidates) == 0 {

@@ -179,7 +179,7 @@ func buildPath(certs, extra []*x509.Certificate, s *truststore.Store, at time.Ti
 		pool.AddCert(c)
 	}
 	all := append(append([]*x509.Certificate{}, certs...), extra...)
-	vo := x509.VerifyOptions{Roots: s.Pool, Intermediates: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	vo := x509.VerifyOptions{Roots: s.PoolFor(certs, extra), Intermediates: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	for _, t := range candidateTimes(all[:1], at) {
 		vo.CurrentTime = t
 		chains, err := certs[0].Verify(vo)

@@ -210,7 +210,7 @@ func sortProblems(ps []result.Problem) []result.Problem {
 func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store, opts Options) *storeJudgement {
 	j := &storeJudgement{store: s}
 	vo := x509.VerifyOptions{
-		Roots:         s.Pool, // always explicit: never the platform verifier
+		Roots:         s.PoolFor(certs), // always explicit: never the platform verifier; only the roots certs can reach
 		Intermediates: inter,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
