@@ -198,37 +198,12 @@ var (
 	manifestOnce = sync.OnceValues(func() (*manifest, error) { return parseManifest(roots.Manifest) })
 )
 
-// manifest mirrors roots/manifest.json (schema certgate.roots/v1).
-type manifest struct {
-	Schema string          `json:"schema"`
-	Stores []manifestStore `json:"stores"`
-}
-
-type manifestStore struct {
-	Name     string         `json:"name"`
-	File     string         `json:"file"`
-	Source   string         `json:"source"`
-	Upstream []string       `json:"upstream"`
-	Version  string         `json:"version"`
-	Date     string         `json:"date"`
-	Count    int            `json:"count"`
-	Roots    []manifestRoot `json:"roots"`
-}
-
-type manifestRoot struct {
-	Name   string         `json:"name"`
-	SHA256 string         `json:"sha256"`
-	Rules  []manifestRule `json:"rules"`
-}
-
-type manifestRule struct {
-	Kind         string   `json:"kind"`
-	Name         string   `json:"name"`
-	Date         string   `json:"date"`
-	PermittedDNS []string `json:"permitted_dns"`
-	ExceptSubCA  []string `json:"except_subca"`
-	ExceptDate   string   `json:"except_date"`
-}
+// The manifest's layout is package roots' own, shared with its writer.
+type (
+	manifest      = roots.ManifestDoc
+	manifestStore = roots.StoreEntry
+	manifestRule  = roots.RuleEntry
+)
 
 func parseManifest(data []byte) (*manifest, error) {
 	var m manifest
@@ -241,7 +216,7 @@ func parseManifest(data []byte) (*manifest, error) {
 	return &m, nil
 }
 
-func (r manifestRule) rule() (Rule, error) {
+func ruleOf(r manifestRule) (Rule, error) {
 	out := Rule{Kind: r.Kind, Name: r.Name, PermittedDNS: r.PermittedDNS, ExceptSubCA: r.ExceptSubCA}
 	var err error
 	if r.Date != "" {
@@ -324,7 +299,7 @@ func loadEmbedded(name string, data []byte) (*Store, error) {
 			return fail(fmt.Errorf("certificate %d (%s): %w", i+1, mr.Name, err))
 		}
 		for _, mrule := range mr.Rules {
-			rule, err := mrule.rule()
+			rule, err := ruleOf(mrule)
 			if err != nil {
 				return fail(fmt.Errorf("root %s: %w", mr.Name, err))
 			}

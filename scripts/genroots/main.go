@@ -29,6 +29,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/certgate/certgate/roots"
 	"io"
 	"os"
 	"path/filepath"
@@ -65,40 +66,13 @@ var symantecExemptSubCAs = []string{
 
 const symantecExemptDate = "2019-12-31T23:59:59Z"
 
-// manifest is the layout of roots/manifest.json. Field order is the output
-// order; slices are sorted before writing.
-type manifest struct {
-	Schema    string          `json:"schema"`
-	Generator string          `json:"generator"`
-	Stores    []manifestStore `json:"stores"`
-}
-
-type manifestStore struct {
-	Name        string            `json:"name"`
-	File        string            `json:"file"`
-	Source      string            `json:"source"`
-	Upstream    []string          `json:"upstream"`
-	Version     string            `json:"version"`
-	Date        string            `json:"date"`
-	Count       int               `json:"count"`
-	InputSHA256 map[string]string `json:"input_sha256"`
-	Roots       []manifestRoot    `json:"roots"`
-}
-
-type manifestRoot struct {
-	Name   string         `json:"name"`
-	SHA256 string         `json:"sha256"`
-	Rules  []manifestRule `json:"rules,omitempty"`
-}
-
-type manifestRule struct {
-	Kind         string   `json:"kind"`
-	Name         string   `json:"name"`
-	Date         string   `json:"date,omitempty"`
-	PermittedDNS []string `json:"permitted_dns,omitempty"`
-	ExceptSubCA  []string `json:"except_subca,omitempty"`
-	ExceptDate   string   `json:"except_date,omitempty"`
-}
+// The manifest's layout is package roots' own, shared with its reader.
+type (
+	manifest      = roots.ManifestDoc
+	manifestStore = roots.StoreEntry
+	manifestRoot  = roots.RootEntry
+	manifestRule  = roots.RuleEntry
+)
 
 // root is one certificate on its way to the output.
 type root struct {
