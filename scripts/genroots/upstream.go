@@ -6,9 +6,9 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/certgate/certgate/pkg/truststore"
 	"os"
 	"path/filepath"
 	"sort"
@@ -217,25 +217,15 @@ func parseJDKCacerts(dir string) ([]root, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		var ders [][]byte
-		rest := data
-		for {
-			var block *pem.Block
-			block, rest = pem.Decode(rest)
-			if block == nil {
-				break
-			}
-			if block.Type == "CERTIFICATE" {
-				ders = append(ders, block.Bytes)
-			}
-		}
-		if len(ders) != 1 {
-			return nil, "", fmt.Errorf("%s: %d certificates, want exactly 1 per alias file", path, len(ders))
-		}
-		if _, err := x509.ParseCertificate(ders[0]); err != nil {
+		certs, err := truststore.ParseCertificates(data)
+		if err != nil {
 			return nil, "", fmt.Errorf("%s: %w", path, err)
 		}
-		roots = append(roots, root{name: e.Name(), sha: sum(ders[0]), der: ders[0]})
+		if len(certs) != 1 {
+			return nil, "", fmt.Errorf("%s: %d certificates, want exactly 1 per alias file", path, len(certs))
+		}
+		der := certs[0].Raw
+		roots = append(roots, root{name: e.Name(), sha: sum(der), der: der})
 	}
 	if len(roots) == 0 {
 		return nil, "", fmt.Errorf("%s: no alias files; give the OpenJDK cacerts source directory with -jdk-cacerts DIR", dir)
