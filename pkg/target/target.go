@@ -429,7 +429,7 @@ func toASCII(raw, h string) (string, error) {
 		}
 		a, err := idna.Lookup.ToASCII(l)
 		if err != nil {
-			return "", newError(raw, "international label "+quote(l)+" cannot be converted to an A-label ("+err.Error()+")",
+			return "", newError(raw, "international label "+quote(l)+" cannot be converted to an A-label ("+truncate(err.Error(), 80)+")",
 				"check the name, or give its xn-- (punycode) form")
 		}
 		labels[i] = asciiLower(a)
