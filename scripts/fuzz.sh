@@ -6,7 +6,9 @@
 #   FUZZ_ONLY=FuzzParseKey scripts/fuzz.sh 10m
 #
 # A failing input is written to the package's testdata/fuzz/<Target>/ by go
-# test; commit it with the fix so it stays a regression test. The script
+# test; commit it with the fix so it stays a regression test. Use Go 1.27 or
+# newer (GOTOOLCHAIN=go1.27.3): older fuzz coordinators can fail a target at
+# the -fuzztime limit with "context deadline exceeded" (go.dev/issue/75804). The script
 # exits non-zero when any target fails, after running all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,11 @@ while read -r dir name; do
   log=$(mktemp)
   if go test "./$dir" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime 10s >"$log" 2>&1; then
     result="ok"
+  elif ! grep -q 'Failing input written' "$log" && grep -q '^    context deadline exceeded$' "$log"; then
+    # Go's fuzz coordinator can report its own -fuzztime deadline as a
+    # failure, with no failing input (go.dev/issue/75804, fixed in Go 1.27):
+    # not a finding. .ci/run fuzzes with a Go 1.27 toolchain.
+    result="ok (stopped by the fuzz coordinator's deadline race, no failing input)"
   else
     result="FAILED"
     status=1
