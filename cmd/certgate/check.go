@@ -44,6 +44,10 @@ type checkOptions struct {
 
 	// Now is the clock for --at; tests pin it.
 	Now func() time.Time
+
+	// Set by validate from Resolve and Shard.
+	resolve map[string]string
+	shard   runner.Shard
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -101,10 +105,11 @@ func (o *checkOptions) validate() error {
 	if len(o.Targets) == 0 && o.File == "" {
 		return usagef("no targets: give URLs or hosts as arguments, or a list with -f FILE (- for stdin)")
 	}
-	if _, err := parseShard(o.Shard); err != nil {
+	var err error
+	if o.shard, err = parseShard(o.Shard); err != nil {
 		return err
 	}
-	_, err := parseResolve(o.Resolve)
+	o.resolve, err = parseResolve(o.Resolve)
 	return err
 }
 
@@ -139,10 +144,6 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		ios.SetColorDisabled(true)
 	}
 	at, err := parseAt(o.Common.At, o.Now())
-	if err != nil {
-		return err
-	}
-	resolve, err := parseResolve(o.Resolve)
 	if err != nil {
 		return err
 	}
@@ -217,15 +218,11 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return in, ok
 	}
 
-	shard, err := parseShard(o.Shard)
-	if err != nil {
-		return err
-	}
 	skipped := 0 // targets of other shards
-	next = shard.Filter(next, &skipped)
+	next = o.shard.Filter(next, &skipped)
 	next = prog.wrapNext(next)
 	cfg := runner.Config{
-		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: resolve},
+		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: o.resolve},
 		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },
 		At:          at,
 		WarnDays:    o.Common.WarnDays,

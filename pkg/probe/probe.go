@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/certgate/certgate/pkg/result"
@@ -297,10 +298,11 @@ func Classify(err error, phase Phase, timeout time.Duration) *Failure {
 	return &Failure{Code: result.CodeHandshake, ID: result.ProblemHandshake, Detail: detail, Err: err}
 }
 
+// looksHTTP reports whether the first bytes a peer sent (a TLS record
+// header's worth) begin an HTTP response or an HTML page.
 func looksHTTP(b []byte) bool {
-	s := string(b)
 	for _, p := range []string{"HTTP/", "<!DOC", "<html", "<HTML"} {
-		if len(s) >= len(p) && s[:len(p)] == p || len(p) > len(s) && p[:len(s)] == s {
+		if strings.HasPrefix(string(b), p) {
 			return true
 		}
 	}

@@ -14,10 +14,8 @@ import (
 // jsonRenderer buffers results and writes one indented JSON array, in input
 // order, on Close.
 type jsonRenderer struct {
-	out     io.Writer
-	mu      sync.Mutex
-	results []result.Result
-	closed  bool
+	out io.Writer
+	buf buffer
 }
 
 func newJSON(ios *iostreams.IOStreams, _ Options) Renderer {
@@ -25,28 +23,19 @@ func newJSON(ios *iostreams.IOStreams, _ Options) Renderer {
 }
 
 // Add buffers r.
-func (j *jsonRenderer) Add(r result.Result) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed {
-		return ErrClosed
-	}
-	j.results = append(j.results, r)
-	return nil
-}
+func (j *jsonRenderer) Add(r result.Result) error { return j.buf.add(r) }
 
 // Close writes the array, "[]" when no result was added.
 func (j *jsonRenderer) Close() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.closed {
-		return ErrClosed
+	rs, _, err := j.buf.close()
+	if err != nil {
+		return err
 	}
-	j.closed = true
-	sortByIndex(j.results)
-	rs := make([]result.Result, len(j.results))
-	for i, r := range j.results {
-		rs[i] = normalize(r)
+	if rs == nil {
+		rs = []result.Result{} // "[]", not "null"
+	}
+	for i := range rs {
+		rs[i] = normalize(rs[i])
 	}
 	b, err := encode(rs, "  ")
 	if err != nil {

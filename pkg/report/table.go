@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fatih/color"
@@ -56,48 +55,29 @@ const (
 // relative to the validation time and DETAIL truncated to fit. In a pipe the
 // rows are tab-separated with RFC 3339 times and nothing truncated.
 type tableRenderer struct {
-	ios     *iostreams.IOStreams
-	opts    Options
-	mu      sync.Mutex
-	results []result.Result
-	closed  bool
-	// skippedOK counts the ok results --quiet left out, for the summary.
-	skippedOK int
+	ios  *iostreams.IOStreams
+	opts Options
+	buf  buffer
 }
 
-// skip counts an ok result that --quiet leaves out of the rows.
-func (t *tableRenderer) skip(result.Result) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.skippedOK++
-}
+// skip counts a result that --quiet leaves out of the rows, for the summary.
+func (t *tableRenderer) skip(r result.Result) { t.buf.skip(r) }
 
 func newTable(ios *iostreams.IOStreams, opts Options) Renderer {
 	return &tableRenderer{ios: ios, opts: opts}
 }
 
 // Add buffers r.
-func (t *tableRenderer) Add(r result.Result) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return ErrClosed
-	}
-	t.results = append(t.results, r)
-	return nil
-}
+func (t *tableRenderer) Add(r result.Result) error { return t.buf.add(r) }
 
 // Close writes the table and the summary line.
 func (t *tableRenderer) Close() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closed {
-		return ErrClosed
+	rs, skipped, err := t.buf.close()
+	if err != nil {
+		return err
 	}
-	t.closed = true
-	sortByIndex(t.results)
 	var buf bytes.Buffer
-	if err := t.render(&buf); err != nil {
+	if err := t.render(&buf, rs, tallyOf(rs).plus(skipped)); err != nil {
 		return err
 	}
 	if _, err := t.ios.Out.Write(buf.Bytes()); err != nil {
@@ -106,12 +86,13 @@ func (t *tableRenderer) Close() error {
 	return nil
 }
 
-// render writes the table for the buffered, sorted results to w.
-func (t *tableRenderer) render(w *bytes.Buffer) error {
+// render writes the table for the sorted results rs to w, with the summary
+// of every result counted (printed or left out by --quiet).
+func (t *tableRenderer) render(w *bytes.Buffer, rs []result.Result, counts tally) error {
 	tty := t.ios.IsStdoutTTY()
-	rows := make([][numCols]string, len(t.results))
-	for i := range t.results {
-		rows[i] = t.row(&t.results[i], tty)
+	rows := make([][numCols]string, len(rs))
+	for i := range rs {
+		rows[i] = t.row(&rs[i], tty)
 	}
 	if tty {
 		width := t.opts.Width
@@ -122,7 +103,7 @@ func (t *tableRenderer) render(w *bytes.Buffer) error {
 		if squeezed {
 			// Dates would squeeze TARGET: keep only "in 3 days".
 			for i := range rows {
-				rows[i][colExpires] = orNone(expiresShort(&t.results[i]))
+				rows[i][colExpires] = orNone(expiresShort(&rs[i]))
 			}
 			widths, _ = fitWidths(rows, width)
 		}
@@ -130,14 +111,14 @@ func (t *tableRenderer) render(w *bytes.Buffer) error {
 			return err
 		}
 		w.WriteByte('\n')
-		w.WriteString(summary(t.results, t.skippedOK))
+		w.WriteString(counts.String())
 		w.WriteByte('\n')
 		return nil
 	}
 	writeTSV(w, rows)
 	// In a pipe, stdout stays pure tab-separated rows: the summary is a
 	// diagnostic and goes to stderr.
-	fmt.Fprintln(t.ios.ErrOut, summary(t.results, t.skippedOK))
+	fmt.Fprintln(t.ios.ErrOut, counts.String())
 	return nil
 }
 
@@ -305,29 +286,6 @@ func unescapeDN(v string) string {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// summary returns "N targets: A ok, B warn, C fail, D error".
-func summary(rs []result.Result, skippedOK int) string {
-	ok, warn, fail, errs := skippedOK, 0, 0, 0
-	for i := range rs {
-		switch rs[i].Status {
-		case result.StatusOK:
-			ok++
-		case result.StatusWarn:
-			warn++
-		case result.StatusFail:
-			fail++
-		default:
-			errs++
-		}
-	}
-	total := len(rs) + skippedOK
-	noun := "targets"
-	if total == 1 {
-		noun = "target"
-	}
-	return fmt.Sprintf("%d %s: %d ok, %d warn, %d fail, %d error", total, noun, ok, warn, fail, errs)
 }
 
 // writeTSV writes a header line and the rows, tab-separated. Sanitize has

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
@@ -152,9 +151,12 @@ func isSelfSigned(c *x509.Certificate) bool {
 		checkSelfSignature(c) == nil
 }
 
+// isSignatureUnsupported reports a signature check that says nothing about
+// the signature itself: an algorithm crypto/x509 cannot check, or a parent
+// that may not sign (not a CA), which the path error reports instead.
 func isSignatureUnsupported(err error) bool {
-	return errors.Is(err, x509.ErrUnsupportedAlgorithm) || strings.Contains(err.Error(), "not a CA") ||
-		strings.Contains(err.Error(), "not authorized")
+	var cv x509.ConstraintViolationError
+	return errors.Is(err, x509.ErrUnsupportedAlgorithm) || errors.As(err, &cv)
 }
 
 func issuerName(c *x509.Certificate) string {

@@ -256,17 +256,17 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 
 	// Prefer the path with the fewest certificates outside their validity,
 	// then the shortest.
-	bestN := -1
+	var bestTP []result.Problem
 	for _, c := range allowed {
-		n := len(timeProblems(certs, c, opts.At, s.Name))
-		if bestN < 0 || n < bestN || n == bestN && len(c) < len(j.path) {
-			bestN, j.path = n, c
+		tp := timeProblems(certs, c, opts.At, s.Name)
+		if j.path == nil || len(tp) < len(bestTP) || len(tp) == len(bestTP) && len(c) < len(j.path) {
+			j.path, bestTP = c, tp
 		}
 	}
 	j.root = s.Lookup(j.path[len(j.path)-1])
-	if tp := timeProblems(certs, j.path, opts.At, s.Name); len(tp) > 0 {
+	if len(bestTP) > 0 {
 		j.code = result.CodeExpired
-		j.problems = append(j.problems, tp...)
+		j.problems = append(j.problems, bestTP...)
 	}
 	return j
 }
