@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures certgate's peak memory (maximum resident set size) over a run of
-# N hostile targets: every kind of fault server in pkg/faultserver, cycled.
+# N hostile targets: every kind of fault server in internal/faultserver, cycled.
 #
 #   scripts/hostile-rss.sh            # 2000 targets, -c 64, --timeout 2s
 #   N=5000 CONC=128 scripts/hostile-rss.sh

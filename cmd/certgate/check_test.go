@@ -11,7 +11,7 @@ import (
 
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 var epochArg = "--at=" + testpki.Epoch.Format(time.RFC3339)

@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/pkg/iostreams"
-	"github.com/certgate/certgate/pkg/proxy/proxytest"
+	"github.com/certgate/certgate/internal/proxytest"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // cliEnv runs certgate with an environment and terminal settings.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/certgate/certgate/pkg/iostreams"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

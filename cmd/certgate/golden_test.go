@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/pkg/iostreams"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 var update = flag.Bool("update", false, "update .golden files")

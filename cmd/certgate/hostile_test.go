@@ -13,10 +13,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/certgate/certgate/pkg/faultserver"
+	"github.com/certgate/certgate/internal/faultserver"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // hostileSubject holds an ANSI colour sequence, a carriage return that

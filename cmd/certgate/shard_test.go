@@ -12,7 +12,7 @@ import (
 
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 func TestShardFlagErrors(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // writeFile writes data to name in dir and returns the path.

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // fuzzSeeds are inputs from the real world of bundle files: PEM and DER

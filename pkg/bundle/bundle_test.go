@@ -18,7 +18,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

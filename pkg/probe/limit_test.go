@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certgate/certgate/pkg/faultserver"
+	"github.com/certgate/certgate/internal/faultserver"
 	"github.com/certgate/certgate/pkg/result"
 )
 

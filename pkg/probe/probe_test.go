@@ -14,7 +14,7 @@ import (
 
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 func mustParse(t *testing.T, s string) target.Target {

@@ -12,10 +12,10 @@ import (
 
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/proxy"
-	"github.com/certgate/certgate/pkg/proxy/proxytest"
+	"github.com/certgate/certgate/internal/proxytest"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // sniServer serves a certificate for example.test and records the server

@@ -10,7 +10,7 @@ import (
 
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

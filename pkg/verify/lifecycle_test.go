@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

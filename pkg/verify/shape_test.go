@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/testpki"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

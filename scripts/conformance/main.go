@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/certgate/certgate/pkg/conformance"
+	"github.com/certgate/certgate/internal/conformance"
 )
 
 func main() {

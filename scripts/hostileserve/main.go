@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/certgate/certgate/pkg/faultserver"
+	"github.com/certgate/certgate/internal/faultserver"
 )
 
 func main() {
