@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 var epochArg = "--at=" + testpki.Epoch.Format(time.RFC3339)

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/internal/proxytest"
+	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 // cliEnv runs certgate with an environment and terminal settings.

@@ -8,8 +8,8 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/iostreams"
 )
 
 var update = flag.Bool("update", false, "update .golden files")

@@ -14,9 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/certgate/certgate/internal/faultserver"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 // hostileSubject holds an ANSI colour sequence, a carriage return that

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 func TestShardFlagErrors(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
 )
 
 // writeFile writes data to name in dir and returns the path.

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 // fakeDNS answers from a table and counts lookups per host.

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 func mustParse(t *testing.T, s string) target.Target {

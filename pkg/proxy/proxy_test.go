@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/proxytest"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/proxy"
-	"github.com/certgate/certgate/internal/proxytest"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
-	"github.com/certgate/certgate/internal/testpki"
 )
 
 // sniServer serves a certificate for example.test and records the server

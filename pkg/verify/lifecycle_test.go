@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 

@@ -8,8 +8,8 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
