@@ -235,6 +235,10 @@ const (
 	// ProblemChainTooLong: the peer presented more certificates than
 	// certgate considers; only the first ones were judged (warn).
 	ProblemChainTooLong = "chain-too-long"
+	// ProblemLocalResource: certgate itself ran out of a local resource
+	// (file descriptors, memory) while checking this target. It is certgate's
+	// fault, never the server's: status error with code 0.
+	ProblemLocalResource = "local-resource-exhausted"
 )
 
 // Problem is one defect or note about a target.
@@ -299,21 +303,26 @@ type Verdict struct {
 // Result is everything certgate knows about one target. It is the contract
 // between the layers and, encoded, one certgate.result/v1 object.
 type Result struct {
-	Schema      string             `json:"schema"`
-	Target      string             `json:"target"`
-	Host        string             `json:"host"`
-	Port        int                `json:"port"`
-	Address     string             `json:"address"`
-	Status      Status             `json:"status"`
-	Code        Code               `json:"code"`
-	Message     string             `json:"message"`
-	Detail      string             `json:"detail"`
-	ValidatedAt time.Time          `json:"validated_at"`
-	DurationMS  float64            `json:"duration_ms"`
-	TLS         *TLSInfo           `json:"tls"`
-	Chain       []Cert             `json:"chain"`
-	Trust       map[string]Verdict `json:"trust"`
-	Problems    []Problem          `json:"problems"`
+	Schema      string    `json:"schema"`
+	Target      string    `json:"target"`
+	Host        string    `json:"host"`
+	Port        int       `json:"port"`
+	Address     string    `json:"address"`
+	Status      Status    `json:"status"`
+	Code        Code      `json:"code"`
+	Message     string    `json:"message"`
+	Detail      string    `json:"detail"`
+	ValidatedAt time.Time `json:"validated_at"`
+	DurationMS  float64   `json:"duration_ms"`
+	TLS         *TLSInfo  `json:"tls"`
+	Chain       []Cert    `json:"chain"`
+	// PathNotAfter is the earliest notAfter among the certificates of the
+	// path the verdict was made on (presented certificates and the store's
+	// root), or of the presented chain when no path was found; nil when no
+	// certificate was presented. The table's EXPIRES column shows it.
+	PathNotAfter *time.Time         `json:"path_not_after,omitempty"`
+	Trust        map[string]Verdict `json:"trust"`
+	Problems     []Problem          `json:"problems"`
 	// TargetRaw holds the target's bytes, base64 in JSON, only when Target
 	// is not valid UTF-8 (JSON then shows U+FFFD in Target).
 	TargetRaw []byte `json:"target_raw,omitempty"`
