@@ -28,7 +28,7 @@ type checkOptions struct {
 	Common commonOptions
 
 	Targets     []string
-	File        string
+	Files       []string
 	Concurrency int
 	Timeout     time.Duration
 	Resolve     []string
@@ -77,8 +77,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	}
 	addCommonFlags(cmd, &opts.Common)
 	f := cmd.Flags()
-	f.StringVarP(&opts.File, "file", "f", "", "read targets from `PATH`, one a line (# comments and blank lines ignored; - is stdin)")
-	f.IntVarP(&opts.Concurrency, "concurrency", "c", 32, "endpoints in flight at once")
+	f.StringArrayVarP(&opts.Files, "file", "f", nil, "read targets from `PATH`, one a line (blank lines, lines starting with # and text after \" #\" ignored; - is stdin; repeatable, read in order)")
+	f.IntVarP(&opts.Concurrency, "concurrency", "c", 32, fmt.Sprintf("endpoints in flight at once, 1 to %d", maxConcurrency))
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "per endpoint, connect + handshake")
 	f.StringArrayVar(&opts.Resolve, "resolve", nil, "given `HOST:PORT:ADDR`, connect to ADDR but validate and send SNI for HOST, as curl does (repeatable)")
 	f.BoolVar(&opts.NoSNI, "no-sni", false, "send no server name (the certificate must still match the host)")
@@ -89,6 +89,10 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	return cmd
 }
 
+// maxConcurrency is the largest -c: far more endpoints in flight than a
+// process has file descriptors or a network path has room for.
+const maxConcurrency = 10000
+
 func (o *checkOptions) validate() error {
 	if err := o.Common.validate(); err != nil {
 		return err
@@ -96,13 +100,16 @@ func (o *checkOptions) validate() error {
 	if o.Concurrency < 1 {
 		return usagef("--concurrency: %d is not a positive number (try -c 32)", o.Concurrency)
 	}
+	if o.Concurrency > maxConcurrency {
+		return usagef("--concurrency: %d is more than the maximum of %d (try -c 32, or -c %d at most)", o.Concurrency, maxConcurrency, maxConcurrency)
+	}
 	if o.Timeout <= 0 {
 		return usagef("--timeout: %s is not positive (try --timeout 10s)", o.Timeout)
 	}
 	if o.Deadline < 0 {
 		return usagef("--deadline: %s is negative (try --deadline 5m, or leave it out for no deadline)", o.Deadline)
 	}
-	if len(o.Targets) == 0 && o.File == "" {
+	if len(o.Targets) == 0 && len(o.Files) == 0 {
 		return usagef("no targets: give URLs or hosts as arguments, or a list with -f FILE (- for stdin)")
 	}
 	var err error
@@ -113,18 +120,24 @@ func (o *checkOptions) validate() error {
 	return err
 }
 
-// parseResolve reads curl-style HOST:PORT:ADDR entries into the probe's map.
+// parseResolve reads curl-style HOST:PORT:ADDR entries into the probe's map,
+// keyed by the normalised host:port a target parses to (so 023000 is port
+// 23000 and an IDN is its xn-- form). Two entries for the same host:port are
+// an error naming both.
 func parseResolve(entries []string) (map[string]string, error) {
 	m := map[string]string{}
+	from := map[string]string{}
 	for _, e := range entries {
 		host, rest, ok := strings.Cut(e, ":")
 		port, addr, ok2 := strings.Cut(rest, ":")
 		if !ok || !ok2 || host == "" || addr == "" {
 			return nil, usagef("--resolve: %q is not HOST:PORT:ADDR (try --resolve api.example.com:443:203.0.113.7)", e)
 		}
-		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		p, err := strconv.Atoi(port)
+		if err != nil || p < 1 || p > 65535 {
 			return nil, usagef("--resolve: %q has no valid port %q (try --resolve %s:443:%s)", e, port, host, addr)
 		}
+		port = strconv.Itoa(p)
 		addr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
 		if net.ParseIP(addr) == nil {
 			return nil, usagef("--resolve: %q: %q is not an IP address (ADDR must be an IPv4 or [IPv6] address)", e, addr)
@@ -133,7 +146,11 @@ func parseResolve(entries []string) (map[string]string, error) {
 		if err != nil {
 			return nil, usagef("--resolve: %q: %v", e, err)
 		}
-		m[net.JoinHostPort(t.Host, port)] = addr
+		key := net.JoinHostPort(t.Host, port)
+		if prev, dup := from[key]; dup {
+			return nil, usagef("--resolve: %q and %q both give an address for %s (keep one)", prev, e, key)
+		}
+		m[key], from[key] = addr, e
 	}
 	return m, nil
 }
@@ -148,20 +165,25 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 
-	// Open the list before any work, so an unreadable file is a usage error.
-	var list io.Reader
-	listName := o.File
-	switch o.File {
-	case "":
-	case "-":
-		list, listName = ios.In, "stdin"
-	default:
-		f, err := openList(o.File)
-		if err != nil {
-			return err
+	// Open the lists before any work, so an unreadable file is a usage error.
+	var lists []targetList
+	listName := "the arguments"
+	for _, name := range o.Files {
+		l := targetList{r: ios.In, name: "stdin"}
+		if name != "-" {
+			f, err := openList(name)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			l = targetList{r: f, name: name}
 		}
-		defer f.Close()
-		list = f
+		lists = append(lists, l)
+		if len(lists) == 1 {
+			listName = l.name
+		} else {
+			listName += ", " + l.name
+		}
 	}
 
 	stopProfile, err := startCPUProfile(o.CPUProfile)
@@ -199,19 +221,22 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 			}
 			i++
 		}
-		if list == nil {
-			readErr <- nil
-			return
-		}
-		readErr <- target.ReadList(list, func(line int, raw string) error {
-			select {
-			case inputs <- runner.Input{Raw: raw, Index: i, Line: line}:
-			case <-ctx.Done():
-				return ctx.Err()
+		for _, list := range lists {
+			err := target.ReadList(list.r, func(line int, raw string) error {
+				select {
+				case inputs <- runner.Input{Raw: raw, Index: i, Line: line}:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				i++
+				return nil
+			})
+			if err != nil {
+				readErr <- fmt.Errorf("-f %s: reading targets: %w", list.name, err)
+				return
 			}
-			i++
-			return nil
-		})
+		}
+		readErr <- nil
 	}()
 	next := func() (runner.Input, bool) {
 		in, ok := <-inputs
@@ -234,6 +259,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
+		// No result is emitted against a store that failed to load.
+		if _, err := stores.wait(); err != nil {
+			return err
+		}
 		total++
 		if r.Failed(o.Common.FailOn) {
 			failed++
@@ -250,7 +279,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	}
 	warnStaleStores(ios, loaded, o.Now())
 	if err := <-readErr; err != nil && !errors.Is(err, context.Canceled) {
-		return usagef("-f %s: reading targets: %v", listName, err)
+		return usagef("%v", err)
 	}
 	if total == 0 && skipped == 0 && runErr == nil {
 		return usagef("no targets in %s: add one target a line (https://host, host or host:port)", listName)
@@ -265,6 +294,12 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return errFailOn
 	}
 	return nil
+}
+
+// targetList is one -f list and the name errors give it.
+type targetList struct {
+	r    io.Reader
+	name string
 }
 
 // openList opens a target list, with errors that name the file and the fix.

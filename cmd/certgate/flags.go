@@ -106,52 +106,84 @@ type storeSet struct {
 	wait func() ([]*truststore.Store, error)
 }
 
-// loadStores loads every --store and --ca-file once, in order, without
-// duplicates. Files and the system store are read at once, so a store that
-// cannot be loaded is a usage error naming the file before any work is done:
-// never a silent fallback to another store. The embedded stores cannot fail
-// that way; they are parsed in the background, so a run overlaps most of its
-// start-up with its first handshakes.
-func loadStores(o *commonOptions) (*storeSet, error) {
-	var specs []string
+// loadStore loads one store spec; tests replace it to make a store fail.
+var loadStore = truststore.Load
+
+// storeSpec is one store to load and the flag that named it.
+type storeSpec struct {
+	spec, flag string
+}
+
+// embeddedStore reports whether spec names an embedded store, which is
+// parsed in the background.
+func embeddedStore(spec string) bool {
+	return spec == truststore.Mozilla || spec == truststore.Java
+}
+
+// storeSpecs returns the --store and --ca-file entries to load, in order and
+// without duplicates. A --store value that selects no store at all (empty,
+// a lone comma, blanks) is a usage error, never a run against no store.
+func storeSpecs(o *commonOptions) ([]storeSpec, error) {
+	var specs []storeSpec
 	seen := map[string]bool{}
 	for _, s := range o.Stores {
 		s = strings.TrimSpace(s)
 		if s == "" {
-			return nil, usagef("--store: empty store name in %q (use mozilla, java, system or a file path)", strings.Join(o.Stores, ","))
+			return nil, usagef("--store: empty store name in %q (use mozilla, java, system or a file path, comma-separated)", strings.Join(o.Stores, ","))
 		}
 		if !seen[s] {
 			seen[s] = true
-			specs = append(specs, s)
+			specs = append(specs, storeSpec{s, "--store"})
 		}
 	}
+	if len(specs) == 0 {
+		return nil, usagef("--store: no store selected (use --store mozilla,java, --store system or --store FILE; to trust only your own roots use --store FILE)")
+	}
 	for _, s := range o.CAFiles {
+		if strings.TrimSpace(s) == "" {
+			return nil, usagef("--ca-file: empty file name (give the path of a PEM or DER file of roots)")
+		}
 		if !seen[s] {
 			seen[s] = true
-			specs = append(specs, s)
+			specs = append(specs, storeSpec{s, "--ca-file"})
 		}
+	}
+	return specs, nil
+}
+
+// loadStores loads every --store and --ca-file once, in order, without
+// duplicates. Files and the system store are read at once, so a store that
+// cannot be loaded is a usage error naming the flag and the file before any
+// work is done: never a silent fallback to another store. The embedded
+// stores are parsed in the background, so a run overlaps most of its
+// start-up with its first handshakes; should one fail, wait reports it and
+// the caller emits no result.
+func loadStores(o *commonOptions) (*storeSet, error) {
+	specs, err := storeSpecs(o)
+	if err != nil {
+		return nil, err
 	}
 	loaded := make([]*truststore.Store, len(specs))
 	errs := make([]error, len(specs))
 	var files, embedded sync.WaitGroup
 	for i, s := range specs {
 		wg := &files
-		if s == truststore.Mozilla || s == truststore.Java {
+		if embeddedStore(s.spec) {
 			wg = &embedded
 		}
-		wg.Go(func() { loaded[i], errs[i] = truststore.Load(s) })
+		wg.Go(func() { loaded[i], errs[i] = loadStore(s.spec) })
 	}
 	files.Wait()
 	for i, s := range specs {
-		if s != truststore.Mozilla && s != truststore.Java && errs[i] != nil {
-			return nil, usagef("--store %s: %v", s, errs[i])
+		if !embeddedStore(s.spec) && errs[i] != nil {
+			return nil, usagef("%s %s: %v", s.flag, s.spec, errs[i])
 		}
 	}
 	names := make([]string, len(specs))
 	for i, s := range specs {
-		names[i] = s
+		names[i] = s.spec
 		// An embedded store may still be loading (and is named by its spec).
-		if s != truststore.Mozilla && s != truststore.Java && loaded[i] != nil {
+		if !embeddedStore(s.spec) && loaded[i] != nil {
 			names[i] = loaded[i].Name
 		}
 	}
@@ -159,7 +191,7 @@ func loadStores(o *commonOptions) (*storeSet, error) {
 		embedded.Wait()
 		for i, s := range specs {
 			if errs[i] != nil {
-				return nil, fmt.Errorf("--store %s: %w", s, errs[i])
+				return nil, usagef("%s %s: %v (nothing was judged)", s.flag, s.spec, errs[i])
 			}
 		}
 		return loaded, nil

@@ -20,7 +20,7 @@ func newManCmd(ios *iostreams.IOStreams) *cobra.Command {
 		Use:    "man --dir DIR",
 		Short:  "Write man pages for every command into a directory",
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		Args:   noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" {
 				return usagef("man: --dir is required (try certgate man --dir build/man)")

@@ -76,12 +76,10 @@ func startProgress(o *checkOptions) *progress {
 		return nil
 	}
 	p := &progress{ios: ios, total: len(o.Targets), exact: true}
-	switch o.File {
-	case "":
-	case "-":
-		p.exact = false
-	default:
-		if n, err := countList(o.File); err == nil {
+	for _, name := range o.Files {
+		if name == "-" {
+			p.exact = false
+		} else if n, err := countList(name); err == nil {
 			p.total += n
 		} else {
 			p.exact = false

@@ -46,7 +46,10 @@ func run(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
 }
 
 // exitCode maps an error to the exit status and prints it: the one place
-// that does.
+// that does. Usage errors, including Cobra's flag and argument errors (made
+// usage errors by the flag error function and the Args validators of every
+// command), exit 2 with a hint; any other error (a result that could not be
+// written) exits 2 too, since the run did not complete.
 func exitCode(err error, ios *iostreams.IOStreams) int {
 	if err == nil {
 		return exitOK
@@ -54,19 +57,48 @@ func exitCode(err error, ios *iostreams.IOStreams) int {
 	if errors.Is(err, errFailOn) {
 		return exitFail
 	}
-	var ue *usageError
-	if errors.As(err, &ue) {
-		fmt.Fprintf(ios.ErrOut, "certgate: %s\n", ue.err)
-		return exitUsage
-	}
-	// Cobra's own errors (unknown command or flag, bad argument count) are
-	// usage errors too.
-	msg := err.Error()
-	fmt.Fprintf(ios.ErrOut, "certgate: %s\n", msg)
-	if strings.HasPrefix(msg, "unknown") || strings.Contains(msg, "flag") || strings.Contains(msg, "arg(s)") {
-		fmt.Fprintln(ios.ErrOut, "certgate: run 'certgate --help' for usage")
-	}
+	fmt.Fprintf(ios.ErrOut, "certgate: %s\n", err)
 	return exitUsage
+}
+
+// exitStatusHelp is appended to every command's help and man page.
+const exitStatusHelp = `
+
+Exit status: 0 when no result is at or above --fail-on; 1 when one is; 2 on
+a usage error (bad flag or value, unreadable input, no targets) or when the
+output cannot be written; 130 when interrupted (SIGINT), 143 when terminated
+(SIGTERM).`
+
+// exitStatusHelpPlain is the exit status text of commands without results.
+const exitStatusHelpPlain = `
+
+Exit status: 0 on success; 2 on a usage error (bad flag, argument or store)
+or when the output cannot be written; 130 when interrupted (SIGINT), 143
+when terminated (SIGTERM).`
+
+// subcommandArgs is the Args validator of a command that only groups
+// subcommands: an argument is a misspelt subcommand, a usage error with
+// Cobra's suggestions.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
+		msg += fmt.Sprintf(": did you mean %s?", strings.Join(sug, " or "))
+	}
+	return usagef("%s (see '%s --help')", msg, cmd.CommandPath())
+}
+
+// noArgs is the Args validator of a command that takes no arguments.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q (see '%s --help')", cmd.CommandPath(), args[0], cmd.CommandPath())
+	}
+	return nil
 }
 
 func newRootCmd(ios *iostreams.IOStreams) *cobra.Command {
@@ -81,9 +113,15 @@ reports every problem with the code that client would give:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionString(),
+		// Args and RunE make an unknown command a typed usage error with
+		// suggestions; without arguments the root prints its help.
+		Args: subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return usagef("%s (see 'certgate %s --help')", err, cmd.Name())
+		return usagef("%s (see '%s --help')", err, cmd.CommandPath())
 	})
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newCheckCmd(ios, nil))
@@ -91,5 +129,23 @@ reports every problem with the code that client would give:
 	root.AddCommand(newVerifyCmd(ios, nil))
 	root.AddCommand(newRootsCmd(ios))
 	root.AddCommand(newManCmd(ios))
+	addExitStatusHelp(root)
 	return root
+}
+
+// addExitStatusHelp appends the exit statuses to the long help of cmd and
+// every command under it, so --help and the man pages list them.
+func addExitStatusHelp(cmd *cobra.Command) {
+	text := exitStatusHelpPlain
+	if cmd.Flags().Lookup("fail-on") != nil || !cmd.HasParent() {
+		text = exitStatusHelp
+	}
+	long := cmd.Long
+	if long == "" {
+		long = cmd.Short + "."
+	}
+	cmd.Long = long + text
+	for _, c := range cmd.Commands() {
+		addExitStatusHelp(c)
+	}
 }

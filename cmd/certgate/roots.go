@@ -74,7 +74,7 @@ roots. The embedded stores are generated from upstream by scripts/genroots;
   certgate roots show 96bcec06
   certgate roots export --store mozilla > mozilla-roots.pem
   certgate roots diff mozilla java`,
-		Args: cobra.NoArgs,
+		Args: subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usagef("roots: name a subcommand: list, show, export or diff (see 'certgate roots --help')")
 		},
@@ -101,7 +101,7 @@ not-after date, key, the stores that hold it (of mozilla, java and the
 selected stores) and any store rule on it: a distrust-after date or a name
 constraint. The table shows the first 16 hex digits of the SHA-256; -o json
 gives all of it.`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRootsList(o)
 		},
@@ -149,7 +149,7 @@ cannot be expressed in PEM and are not exported; certgate roots list shows
 them.`,
 		Example: `  certgate roots export --store mozilla > mozilla-roots.pem
   curl --cacert mozilla-roots.pem https://api.example.com/`,
-		Args: cobra.NoArgs,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRootsExport(o)
 		},
