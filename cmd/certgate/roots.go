@@ -103,7 +103,7 @@ constraint. The table shows the first 16 hex digits of the SHA-256; -o json
 gives all of it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRootsList(o)
+			return withCheckedOut(ios, func(ios *iostreams.IOStreams) error { o.IO = ios; return runRootsList(o) })
 		},
 	}
 	addStoreFlag(cmd, &o.Stores, []string{truststore.Mozilla, truststore.Java}, "stores to list, comma-separated: mozilla, java, system, or a PEM/DER file of roots")
@@ -129,7 +129,7 @@ listed and nothing is shown.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRootsShow(o, args[0])
+			return withCheckedOut(ios, func(ios *iostreams.IOStreams) error { o.IO = ios; return runRootsShow(o, args[0]) })
 		},
 	}
 	addStoreFlag(cmd, &o.Stores, []string{truststore.Mozilla, truststore.Java}, "stores to search, comma-separated: mozilla, java, system, or a PEM/DER file of roots")
@@ -151,7 +151,7 @@ them.`,
   curl --cacert mozilla-roots.pem https://api.example.com/`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRootsExport(o)
+			return withCheckedOut(ios, func(ios *iostreams.IOStreams) error { o.IO = ios; return runRootsExport(o) })
 		},
 	}
 	addStoreFlag(cmd, &o.Stores, nil, "the store to export: mozilla, java, system, or a PEM/DER file of roots")
@@ -180,7 +180,7 @@ mozilla and java.`,
 			if len(args) == 0 {
 				args = []string{truststore.Mozilla, truststore.Java}
 			}
-			return runRootsDiff(o, args[0], args[1])
+			return withCheckedOut(ios, func(ios *iostreams.IOStreams) error { o.IO = ios; return runRootsDiff(o, args[0], args[1]) })
 		},
 	}
 	cmd.Flags().StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
@@ -206,6 +206,9 @@ func loadStoreSpecs(flag string, specs []string) ([]*truststore.Store, error) {
 			return nil, usagef("%s %s: %v", flag, s, err)
 		}
 		out = append(out, st)
+	}
+	if len(out) == 0 {
+		return nil, usagef("%s: no store selected (use mozilla, java, system or a file path)", flag)
 	}
 	return out, nil
 }
@@ -515,8 +518,12 @@ func runRootsDiff(o *rootsOptions, a, b string) error {
 	if err := checkListOutput(o.Output); err != nil {
 		return err
 	}
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == "" || b == "" {
+		return usagef("roots diff: a store name is empty (name two stores, like certgate roots diff mozilla java)")
+	}
 	if a == b {
-		return usagef("roots diff: %s and %s are the same store; name two different stores", a, b)
+		return usagef("roots diff: %q and %q are the same store; name two different stores", a, b)
 	}
 	stores, err := loadStoreSpecs("roots diff", []string{a, b})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/certgate/certgate/pkg/bundle"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/report"
+	"github.com/certgate/certgate/pkg/target"
 	"github.com/certgate/certgate/pkg/truststore"
 	"github.com/certgate/certgate/pkg/verify"
 )
@@ -30,6 +32,9 @@ type verifyOptions struct {
 	Key           string
 	Intermediates []string
 	FixChain      string
+
+	// host is Host as validate parsed it: an A-label name or an IP address.
+	host string
 
 	// Now is the clock for --at; tests pin it.
 	Now func() time.Time
@@ -80,18 +85,60 @@ func (o *verifyOptions) validate() error {
 	if len(o.Files) == 0 {
 		return usagef("no certificate files: give the bundle, leaf first (certgate verify --host NAME fullchain.pem)")
 	}
+	host, err := parseVerifyHost(o.Host)
+	if err != nil {
+		return err
+	}
+	o.host = host
 	if o.FixChain != "" {
-		inputs := append(append([]string{}, o.Files...), o.Intermediates...)
+		type input struct{ flag, path string }
+		var inputs []input
+		for _, f := range o.Files {
+			inputs = append(inputs, input{"a certificate file", f})
+		}
+		for _, f := range o.Intermediates {
+			inputs = append(inputs, input{"--intermediates", f})
+		}
 		if o.Key != "" {
-			inputs = append(inputs, o.Key)
+			inputs = append(inputs, input{"--key", o.Key})
+		}
+		for _, f := range o.Common.Stores {
+			if f = strings.TrimSpace(f); f != "" && !embeddedStore(f) && f != truststore.System {
+				inputs = append(inputs, input{"--store", f})
+			}
+		}
+		for _, f := range o.Common.CAFiles {
+			inputs = append(inputs, input{"--ca-file", f})
 		}
 		for _, in := range inputs {
-			if samePath(o.FixChain, in) {
-				return usagef("--fix-chain %s: is also an input file; write the fixed bundle to a new file (--fix-chain fixed.pem)", o.FixChain)
+			if samePath(o.FixChain, in.path) {
+				return usagef("--fix-chain %s: is also an input (%s %s); write the fixed bundle to a new file (--fix-chain fixed.pem)", o.FixChain, in.flag, in.path)
 			}
 		}
 	}
 	return nil
+}
+
+// parseVerifyHost reads --host: a DNS name or an IP address, no port, no
+// scheme or path. An internationalised name becomes its xn-- form, as check
+// does with targets.
+func parseVerifyHost(s string) (string, error) {
+	h := strings.TrimSpace(s)
+	if h == "" {
+		return "", nil
+	}
+	if strings.Contains(h, "/") {
+		return "", usagef("--host %s: give only the name clients use, without scheme or path (like --host api.example.com)", s)
+	}
+	bare := strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
+	if strings.Contains(bare, ":") && net.ParseIP(bare) == nil {
+		return "", usagef("--host %s: give only the name, without a port (like --host api.example.com); the port does not affect the certificate", s)
+	}
+	t, err := target.Parse(bare)
+	if err != nil {
+		return "", usagef("--host %s: %v", s, err)
+	}
+	return t.Host, nil
 }
 
 // samePath reports whether a and b name the same file: the same clean
@@ -152,7 +199,7 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 		return usagef("--output: %v", err)
 	}
 
-	host := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(o.Host), "["), "]")
+	host := o.host
 	certs := bundle.X509(chain)
 	vopts := verify.Options{At: at, WarnDays: o.Common.WarnDays, Host: host, SkipHostname: host == "", Intermediates: extra}
 	r := bundle.Verify(strings.Join(o.Files, ","), certs, stores, vopts, key)

@@ -133,7 +133,7 @@ func TestVerifyUsageErrors(t *testing.T) {
 		{"directory", []string{"verify", dir}, "is a directory"},
 		{"key given as the bundle", []string{"verify", key}, "--key"},
 		{"encrypted key", []string{"verify", "--key", enc, full}, "enc.key: the private key is passphrase-protected"},
-		{"fix-chain over an input", []string{"verify", "--fix-chain", full, full}, "is also an input file"},
+		{"fix-chain over an input", []string{"verify", "--fix-chain", full, full}, "is also an input (a certificate file"},
 		{"bad --fail-on", []string{"verify", "--fail-on", "sometimes", full}, "--fail-on"},
 		{"bad --at", []string{"verify", "--at", "soon", full}, "--at"},
 	}

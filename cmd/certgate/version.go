@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	"time"
 
@@ -62,15 +64,49 @@ func newVersionCmd(ios *iostreams.IOStreams) *cobra.Command {
 		Short: "Print the version, commit, build date and trust store versions",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(ios.Out, versionString())
-			for _, name := range []string{"mozilla", "java"} {
-				s, err := truststore.Load(name)
-				if err != nil {
-					return err
+			return withCheckedOut(ios, func(ios *iostreams.IOStreams) error {
+				fmt.Fprintln(ios.Out, versionString())
+				for _, name := range []string{"mozilla", "java"} {
+					s, err := truststore.Load(name)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(ios.Out, "trust store %-8s %s, snapshot %s, %d roots\n", name+":", s.Version, s.Date.Format(time.DateOnly), len(s.Roots))
 				}
-				fmt.Fprintf(ios.Out, "trust store %-8s %s, snapshot %s, %d roots\n", name+":", s.Version, s.Date.Format(time.DateOnly), len(s.Roots))
-			}
-			return nil
+				return nil
+			})
 		},
 	}
+}
+
+// errWriter passes writes on and remembers the first error, so that a
+// command whose output cannot be written (a full disk, a closed pipe) fails
+// instead of exiting 0.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	if err != nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// withCheckedOut runs f with ios.Out wrapped in an errWriter and returns
+// f's error, else the first error writing to ios.Out.
+func withCheckedOut(ios *iostreams.IOStreams, f func(*iostreams.IOStreams) error) error {
+	c := *ios
+	ew := &errWriter{w: ios.Out}
+	c.Out = ew
+	err := f(&c)
+	if ew.err != nil && (err == nil || errors.Is(err, ew.err)) {
+		err = fmt.Errorf("writing output: %w (check the disk or the pipe standard output goes to)", ew.err)
+	}
+	return err
 }

@@ -23,7 +23,11 @@ const utf8BOM = "\uFEFF"
 // the first line).
 //
 // Blank lines and lines whose first non-space character is '#' are skipped.
-// A '#' later in a line is kept, since it may start a URL fragment.
+// A '#' that follows a space or tab starts a trailing comment, which is
+// dropped with the white space before it ("host:8443  # staging" is
+// "host:8443"). A '#' with no white space before it is kept, since it
+// starts a URL fragment ("https://host/p#frag" stays whole); a target
+// never contains white space, so the two cannot be confused.
 //
 // ReadList streams: it holds one line at a time, at most MaxLineBytes of
 // it. It stops at the first error from fn and returns that error as is. A
@@ -53,7 +57,7 @@ func ReadList(r io.Reader, fn func(line int, raw string) error) error {
 				return ferr
 			}
 		default:
-			if ferr := fn(line, trimmed); ferr != nil {
+			if ferr := fn(line, strings.TrimSpace(stripComment(trimmed))); ferr != nil {
 				return ferr
 			}
 		}
@@ -85,4 +89,14 @@ func readLine(br *bufio.Reader) (text string, long bool, err error) {
 			return string(buf), long, err
 		}
 	}
+}
+
+// stripComment cuts text at the first '#' that follows a space or tab.
+func stripComment(text string) string {
+	for i := 1; i < len(text); i++ {
+		if text[i] == '#' && (text[i-1] == ' ' || text[i-1] == '\t') {
+			return text[:i]
+		}
+	}
+	return text
 }

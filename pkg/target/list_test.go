@@ -34,8 +34,13 @@ func TestReadList(t *testing.T) {
 		{name: "one line newline", in: "example.com\n", want: []entry{{1, "example.com"}}},
 		{
 			name: "comments and blanks",
-			in:   "# targets\n\nexample.com\n   # indented comment\n\t\nhttps://a.example/#frag\nb.example:8443 # not a comment\n",
-			want: []entry{{3, "example.com"}, {6, "https://a.example/#frag"}, {7, "b.example:8443 # not a comment"}},
+			in:   "# targets\n\nexample.com\n   # indented comment\n\t\nhttps://a.example/#frag\nb.example:8443 # staging\n",
+			want: []entry{{3, "example.com"}, {6, "https://a.example/#frag"}, {7, "b.example:8443"}},
+		},
+		{
+			name: "trailing comments",
+			in:   "a.example # one\nb.example\t# tab\nhttps://c.example/p#frag # both\nhttps://d.example/#x#y\ne.example #\n   # only\n",
+			want: []entry{{1, "a.example"}, {2, "b.example"}, {3, "https://c.example/p#frag"}, {4, "https://d.example/#x#y"}, {5, "e.example"}},
 		},
 		{name: "crlf", in: "a.example\r\n\r\nb.example\r\n", want: []entry{{1, "a.example"}, {3, "b.example"}}},
 		{name: "bom", in: "\uFEFFa.example\nb.example\n", want: []entry{{1, "a.example"}, {2, "b.example"}}},

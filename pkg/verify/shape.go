@@ -238,12 +238,24 @@ func walkPath(certs []*x509.Certificate) []*x509.Certificate {
 // FixChain returns the bundle a server should send: the leaf, then the
 // intermediates of the path a client builds to a root of one of stores, in
 // order, without the root and without anything unrelated. The path may use
-// the presented certificates (certs, leaf first) and extra. It prefers the
+// the presented certificates (certs, leaf first) and extra. When certs[0] is
+// a CA certificate and a later one is not (a bundle with the intermediates
+// before the leaf), the first non-CA certificate is the leaf. It prefers the
 // first store (in order) that has a path, and the path valid at at with the
 // fewest certificates. It returns nil when no store has a path.
 func FixChain(certs, extra []*x509.Certificate, stores []*truststore.Store, at time.Time) []*x509.Certificate {
 	if len(certs) == 0 {
 		return nil
+	}
+	isCACert := func(c *x509.Certificate) bool { return c.BasicConstraintsValid && c.IsCA }
+	if isCACert(certs[0]) {
+		for i, c := range certs[1:] {
+			if !isCACert(c) {
+				reordered := append([]*x509.Certificate{c}, certs[:i+1]...)
+				certs = append(reordered, certs[i+2:]...)
+				break
+			}
+		}
 	}
 	for _, s := range stores {
 		p := buildPath(certs, extra, s, at)
