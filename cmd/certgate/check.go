@@ -246,6 +246,8 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	skipped := 0 // targets of other shards
 	next = o.shard.Filter(next, &skipped)
 	next = prog.wrapNext(next)
+	// A store that failed gives LoadStores no stores; the emit function
+	// below then refuses every result, so none is judged without it.
 	cfg := runner.Config{
 		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: o.resolve},
 		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },

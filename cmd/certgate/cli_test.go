@@ -44,6 +44,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"flag error on check", []string{"check", "--warn-days", "3w", "x.test"}, []string{"--warn-days", "'certgate check --help'"}, ""},
 		{"misspelt command", []string{"chek", "x.test"}, []string{`unknown command "chek"`, "did you mean check?"}, ""},
 		{"misspelt roots subcommand", []string{"roots", "lst"}, []string{`unknown command "lst" for "certgate roots"`, "did you mean list?"}, ""},
+		{"unknown shell", []string{"completion", "bsh"}, []string{`unknown command "bsh" for "certgate completion"`, "did you mean bash, fish or zsh?"}, ""},
 		{"version takes no arguments", []string{"version", "extra"}, []string{"certgate version takes no arguments", "'certgate version --help'"}, ""},
 		{"roots list takes no arguments", []string{"roots", "list", "extra"}, []string{"certgate roots list takes no arguments"}, ""},
 		{"duplicate --resolve", []string{"check", "--resolve", "good.test:023000:127.0.0.1", "--resolve", "Good.test:23000:127.0.0.2", "good.test"},

@@ -88,7 +88,11 @@ func subcommandArgs(cmd *cobra.Command, args []string) error {
 		cmd.SuggestionsMinimumDistance = 2
 	}
 	if sug := cmd.SuggestionsFor(args[0]); len(sug) > 0 {
-		msg += fmt.Sprintf(": did you mean %s?", strings.Join(sug, " or "))
+		alts := sug[len(sug)-1]
+		if len(sug) > 1 {
+			alts = strings.Join(sug[:len(sug)-1], ", ") + " or " + alts
+		}
+		msg += fmt.Sprintf(": did you mean %s?", alts)
 	}
 	return usagef("%s (see '%s --help')", msg, cmd.CommandPath())
 }
@@ -136,6 +140,14 @@ reports every problem with the code that client would give:
 	root.SetErr(ios.ErrOut)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.HasSubCommands() && !c.Runnable() {
+			// Cobra's completion command: an unknown shell is a usage
+			// error, not its help with exit 0.
+			c.Args = subcommandArgs
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		}
+	}
 	addExitStatusHelp(root)
 	return root
 }
