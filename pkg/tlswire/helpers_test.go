@@ -179,7 +179,7 @@ func u16(v uint16) []byte {
 }
 
 // serveBytes starts a loopback server that reads the client's first bytes
-// and answers with reply.
+// and answers with reply (closes the connection when reply is nil).
 func serveBytes(t *testing.T, reply []byte) string {
 	t.Helper()
 	return testpki.ServeRaw(t, func(c net.Conn) {
@@ -188,7 +188,14 @@ func serveBytes(t *testing.T, reply []byte) string {
 		if _, err := c.Read(buf); err != nil {
 			return
 		}
+		if reply == nil {
+			return
+		}
 		_, _ = c.Write(reply)
 		_, _ = c.Read(buf) // wait for the client to hang up
 	})
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
 }
