@@ -137,19 +137,31 @@ type Flight struct {
 // returned with the error when an alert or a protocol error arrives after a
 // part of it.
 func Exchange(ctx context.Context, conn net.Conn, hello *ClientHello, maxBytes int64) (*Flight, error) {
+	out, err := hello.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return exchangeBytes(ctx, conn, out, hello, maxBytes)
+}
+
+// exchangeBytes writes out and reads the reply within ctx. A cancelled context
+// gives context.Canceled; a passed deadline gives ErrTimeout.
+func exchangeBytes(ctx context.Context, conn net.Conn, out []byte, hello *ClientHello, maxBytes int64) (*Flight, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
 	defer stop()
-	out, err := hello.Marshal()
-	if err != nil {
-		return nil, err
+	f, err := &Flight{}, error(nil)
+	if _, err = conn.Write(out); err != nil {
+		err = ioError(err)
+	} else {
+		f, err = ReadFlight(conn, hello, maxBytes)
 	}
-	if _, err := conn.Write(out); err != nil {
-		return nil, ioError(err)
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		err = fmt.Errorf("%w (%w)", context.Canceled, err)
 	}
-	return ReadFlight(conn, hello, maxBytes)
+	return f, err
 }
 
 // aLongTimeAgo is a deadline in the past, which interrupts a blocked read.
@@ -392,6 +404,9 @@ func checkOffered(sh *ServerHello, hello *ClientHello) error {
 	}
 	if !slices.Contains(hello.CipherSuites, sh.CipherSuite) {
 		return &UnofferedError{What: "cipher suite", Value: SuiteName(sh.CipherSuite)}
+	}
+	if is13 := sh.CipherSuite>>8 == 0x13; is13 != (sh.Version >= VersionTLS13) {
+		return malformed("cipher suite %s with version %s", SuiteName(sh.CipherSuite), VersionName(sh.Version))
 	}
 	comp := hello.CompressionMethods
 	if comp == nil {

@@ -2,6 +2,7 @@ package tlswire
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net"
 	"testing"
@@ -85,6 +86,9 @@ func TestHostileServers(t *testing.T) {
 				t.Errorf("error %v, want an *UnofferedError for the group", err)
 			}
 		}},
+		{"TLS 1.3 suite in a TLS 1.2 ServerHello", hello13, sh(VersionTLS12, 0x1301, nil), is(ErrMalformed)},
+		{"TLS 1.2 suite in a TLS 1.3 ServerHello", hello13, sh(VersionTLS12, 0xc02f, nil,
+			Extension{ExtSupportedVersions, u16(VersionTLS13)}, keyShare(GroupX25519, make([]byte, 32))), is(ErrMalformed)},
 		{"truncated ServerHello", hello12, records(recordHandshake, handshakeMsg(typeServerHello, []byte{3, 3, 1}), 100), is(ErrMalformed)},
 		{"certificate before ServerHello", hello12, records(recordHandshake, handshakeMsg(typeCertificate, certificateBody([]byte{1})), 100), is(ErrMalformed)},
 		{"closes after the hello", hello12, nil, is(ErrClosed)},
@@ -121,6 +125,29 @@ func TestTimeout(t *testing.T) {
 	_, err := exchangeWithin(t, addr, mustBuild(t, baseSpec()), 200*time.Millisecond, 0)
 	if !errors.Is(err, ErrTimeout) {
 		t.Errorf("error %v, want ErrTimeout", err)
+	}
+}
+
+// TestCancel: a cancelled context ends the read with context.Canceled.
+func TestCancel(t *testing.T) {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	read := make(chan struct{}, 1)
+	addr := testpki.ServeRaw(t, func(c net.Conn) {
+		_, _ = c.Read(make([]byte, 4096))
+		read <- struct{}{}
+		<-done
+	})
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-read; cancel() }()
+	_, err = Exchange(ctx, conn, mustBuild(t, baseSpec()), 0)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
 	}
 }
 

@@ -52,19 +52,11 @@ func SSL2ClientHello(specs []uint32) ([]byte, error) {
 // reads the reply as Exchange does; Flight.SSL2 is set when the server
 // speaks SSL 2.0.
 func ExchangeSSL2(ctx context.Context, conn net.Conn, specs []uint32, maxBytes int64) (*Flight, error) {
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(aLongTimeAgo) })
-	defer stop()
 	out, err := SSL2ClientHello(specs)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.Write(out); err != nil {
-		return nil, ioError(err)
-	}
-	return ReadFlight(conn, nil, maxBytes)
+	return exchangeBytes(ctx, conn, out, nil, maxBytes)
 }
 
 // readSSL2 reads the rest of an SSL 2.0 SERVER-HELLO whose first 5 bytes

@@ -13,7 +13,8 @@
 // Failures are typed: an *AlertError for an alert, an *UnofferedError for a
 // server that selects what the client did not offer, and errors matching
 // ErrNotTLS, ErrTooLarge, ErrTimeout, ErrClosed or ErrMalformed with
-// errors.Is.
+// errors.Is. In the terms of certgate's SPEC, every error after the TCP
+// connection is made is a handshake error (11220).
 package tlswire
 
 import (
