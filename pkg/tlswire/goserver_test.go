@@ -167,6 +167,10 @@ func TestGoServerAlerts(t *testing.T) {
 	}{
 		{"TLS 1.3 server, TLS 1.2 client", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13},
 			func(s *Spec) { s.MaxVersion = VersionTLS12 }, 70},
+		{"SSL 3.0 client", &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10},
+			func(s *Spec) {
+				*s = Spec{MinVersion: VersionSSL30, MaxVersion: VersionSSL30, CipherSuites: []uint16{0x000a, 0x002f}}
+			}, 70},
 		{"no shared suite", &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{0xc02b}},
 			func(s *Spec) { s.MaxVersion, s.CipherSuites = VersionTLS12, []uint16{0x009c} }, 40},
 	}
@@ -184,5 +188,36 @@ func TestGoServerAlerts(t *testing.T) {
 				t.Errorf("alert %v, want fatal %s", ae, AlertName(tc.want))
 			}
 		})
+	}
+}
+
+// TestReplayAgainstGo: a refreshed recording negotiates with a real server,
+// so its fresh key shares are real ones.
+func TestReplayAgainstGo(t *testing.T) {
+	ca := testpki.NewRoot(t, "tlswire test root")
+	addr := testpki.Serve(t, &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t).TLSCert(ca.Cert)}})
+	spec := baseSpec()
+	spec.Groups = []uint16{GroupX25519MLKEM768, GroupX25519}
+	spec.KeyShareGroups = spec.Groups
+	raw, err := mustBuild(t, spec).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded, err := ParseClientHello(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		replay, err := recorded.Refresh("example.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := exchange(t, addr, replay)
+		if err != nil {
+			t.Fatalf("replay: %v", err)
+		}
+		if f.ServerHello.Version != VersionTLS13 || f.ServerHello.KeyShareGroup != GroupX25519MLKEM768 {
+			t.Errorf("replay negotiated %s with %s", VersionName(f.ServerHello.Version), GroupName(f.ServerHello.KeyShareGroup))
+		}
 	}
 }
