@@ -220,15 +220,19 @@ func readFlight(rd *recordReader, hello *ClientHello, f *Flight) error {
 		if err != nil {
 			return err
 		}
-		if first && hdr[0]&0x80 != 0 && hdr[2] == ssl2ServerHello {
+		s := cryptobyte.String(hdr)
+		var typ, verHi, verLo uint8
+		var n uint16
+		s.ReadUint8(&typ)
+		s.ReadUint8(&verHi)
+		s.ReadUint8(&verLo)
+		s.ReadUint16(&n)
+		if first && typ&0x80 != 0 && verLo == ssl2ServerHello {
+			// An SSL 2.0 record: 2-byte length with the top bit set, then
+			// the message type.
 			return readSSL2(rd, hdr, f)
 		}
-		s := cryptobyte.String(hdr)
-		var typ uint8
-		var ver, n uint16
-		s.ReadUint8(&typ)
-		s.ReadUint16(&ver)
-		s.ReadUint16(&n)
+		ver := uint16(verHi)<<8 | uint16(verLo)
 		if typ < recordChangeCipherSpec || typ > recordApplicationData || ver>>8 != 3 {
 			if first {
 				return fmt.Errorf("%w: first bytes %q", ErrNotTLS, printable(hdr))

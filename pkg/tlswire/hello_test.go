@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // TestBuildRoundTrip: every built hello parses back to what was built and
@@ -118,10 +119,16 @@ func TestRefresh(t *testing.T) {
 	rec := mustBuild(t, spec)
 	for i, e := range rec.Extensions {
 		if e.Type == ExtKeyShare {
-			ks := e.Data
-			grease := []byte{0x2a, 0x2a, 0x00, 0x01, 0x00}
-			n := len(ks) - 2 + len(grease)
-			rec.Extensions[i].Data = append([]byte{byte(n >> 8), byte(n)}, append(grease, ks[2:]...)...)
+			in := cryptobyte.String(e.Data)
+			var shares cryptobyte.String
+			in.ReadUint16LengthPrefixed(&shares)
+			var b cryptobyte.Builder
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				b.AddUint16(0x2a2a)
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddUint8(0) })
+				b.AddBytes(shares)
+			})
+			rec.Extensions[i].Data = b.BytesOrPanic()
 		}
 	}
 	raw, err := rec.Marshal()

@@ -64,7 +64,7 @@ func ExchangeSSL2(ctx context.Context, conn net.Conn, specs []uint32, maxBytes i
 func readSSL2(rd *recordReader, hdr []byte, f *Flight) error {
 	s := cryptobyte.String(hdr)
 	var n uint16
-	s.ReadUint16(&n)
+	s.ReadUint16(&n) // the rest of hdr is the message's first 3 bytes
 	n &= 0x7fff
 	if n < 3 {
 		return malformed("SSL 2.0 record of %d bytes", n)
@@ -73,7 +73,7 @@ func readSSL2(rd *recordReader, hdr []byte, f *Flight) error {
 	if err != nil {
 		return err
 	}
-	sh, err := ParseSSL2ServerHello(append(append([]byte{}, hdr[2:]...), rest...))
+	sh, err := ParseSSL2ServerHello(append(append([]byte{}, s...), rest...))
 	if err != nil {
 		return err
 	}

@@ -85,7 +85,7 @@ const (
 	typeCertificateStatus  uint8 = 22
 )
 
-// maxPlaintext is the largest record fragment a peer may send (2^14), plus
+// maxRecordPayload is the largest record fragment a peer may send (2^14), plus
 // the 2048 bytes of expansion TLS allows for protected records.
 const maxRecordPayload = 1<<14 + 2048
 
