@@ -1,6 +1,6 @@
 package tlswire
 
-//go:generate go run ../../scripts/genIANA -in iana -out iana_tables.go
+//go:generate go run ../../scripts/geniana -in iana -out iana_tables.go
 
 import (
 	"fmt"
