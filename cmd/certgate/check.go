@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -185,8 +186,11 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	}
 	ren = quietRenderer(ren, &o.UX)
 
+	// The reader stops at an interrupt between two reads; a read blocked
+	// on an open stdin is abandoned, and exit ends it.
 	inputs := make(chan runner.Input)
 	readErr := make(chan error, 1)
+	var sent, argsSent atomic.Int64
 	go func() {
 		defer close(inputs)
 		i := 0
@@ -197,25 +201,32 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 				readErr <- nil
 				return
 			}
+			sent.Add(1)
+			argsSent.Add(1)
 			i++
 		}
 		if list == nil {
 			readErr <- nil
 			return
 		}
-		readErr <- target.ReadList(list, func(line int, raw string) error {
+		readErr <- target.ReadList(ctxReader{ctx, list}, func(line int, raw string) error {
 			select {
 			case inputs <- runner.Input{Raw: raw, Index: i, Line: line}:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
+			sent.Add(1)
 			i++
 			return nil
 		})
 	}()
 	next := func() (runner.Input, bool) {
-		in, ok := <-inputs
-		return in, ok
+		select {
+		case in, ok := <-inputs:
+			return in, ok
+		case <-ctx.Done():
+			return runner.Input{}, false
+		}
 	}
 
 	skipped := 0 // targets of other shards
@@ -226,14 +237,21 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },
 		At:          at,
 		WarnDays:    o.Common.WarnDays,
-		Concurrency: o.Concurrency,
+		Concurrency: lowerConcurrency(ios, o.Concurrency),
 		Deadline:    o.Deadline,
+		// The JSON array streams in input order through a bounded window.
+		Ordered: o.Common.Output == "json",
 	}
 	if dialer != nil {
 		cfg.Probe.Dialer = dialer
 	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
+		if cfg.Ordered {
+			// Results come in input order; numbered without the gaps
+			// other shards leave, the renderer writes each at once.
+			r.Index = total
+		}
 		total++
 		if r.Failed(o.Common.FailOn) {
 			failed++
@@ -242,6 +260,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return ren.Add(r)
 	})
 	prog.finish()
+	var intr *runner.Interrupted
+	if errors.As(runErr, &intr) || ctx.Err() != nil {
+		return finishInterrupted(ios, ren, o, listName, total+skipped, int(sent.Load())+len(o.Targets)-int(argsSent.Load()), readErr)
+	}
 	// The embedded stores were parsed while the first targets were probed;
 	// their age is known now.
 	loaded, storeErr := stores.wait()
@@ -265,6 +287,69 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return errFailOn
 	}
 	return nil
+}
+
+// errInterrupted is runCheck's error after an interrupt; main turns it
+// into the signal's exit status.
+var errInterrupted = errors.New("interrupted")
+
+// finishInterrupted writes the results completed before an interrupt and
+// says how many targets were not checked: done of given targets got a
+// result. The list's reader may still be blocked on a read; it is not
+// waited for.
+func finishInterrupted(ios *iostreams.IOStreams, ren report.Renderer, o *checkOptions, listName string, done, given int, readErr <-chan error) error {
+	closeErr := ren.Close()
+	msg := fmt.Sprintf("%d of %d %s not checked", given-done, given, pluralWord(given, "target", "targets"))
+	if o.File != "" {
+		select {
+		case err := <-readErr:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				msg += fmt.Sprintf("; reading %s failed: %v", listName, err)
+			}
+		default:
+			msg += fmt.Sprintf(", and the rest of %s was not read", listName)
+		}
+	}
+	if closeErr != nil {
+		msg += fmt.Sprintf("; writing results: %v", closeErr)
+	}
+	return fmt.Errorf("%w: %s", errInterrupted, msg)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// lowerConcurrency caps -c to what the open-file limit allows, and says so
+// once on stderr: past it, dials fail for want of descriptors, which is no
+// fault of the servers.
+func lowerConcurrency(ios *iostreams.IOStreams, c int) int {
+	nofile, ok := runner.FileLimit()
+	if !ok {
+		return c
+	}
+	if m := runner.MaxConcurrency(nofile); c > m {
+		fmt.Fprintf(ios.ErrOut, "certgate: -c %d lowered to %d: the open-file limit is %d (raise it with ulimit -n)\n", c, m, nofile)
+		return m
+	}
+	return c
+}
+
+// ctxReader fails its reads once ctx is done, so that reading a list that
+// never ends (a line with no newline) stops at an interrupt.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // openList opens a target list, with errors that name the file and the fix.
