@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"syscall"
+
+	"github.com/certgate/certgate/pkg/proxy"
 )
 
 func isRefused(err error) bool {
@@ -58,12 +60,17 @@ func IsLocalResourceExhausted(err error) bool {
 }
 
 // LocalCause returns the errno of a local resource exhaustion in err's
-// chain, or nil when there is none.
+// chain, or nil when there is none. The cause kept by a *proxy.Error, which
+// does not unwrap, counts too: a dial to the proxy fails for want of a
+// descriptor just as one to the target does.
 func LocalCause(err error) error {
 	for _, e := range localExhaustion {
 		if errors.Is(err, e) {
 			return e
 		}
+	}
+	if pe, ok := errors.AsType[*proxy.Error](err); ok && pe.Err != nil {
+		return LocalCause(pe.Err)
 	}
 	return nil
 }
