@@ -212,3 +212,20 @@ func TestInterruptLeavesOutUnfinished(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkersOnDemand checks that a large concurrency starts no more
+// workers than the targets need.
+func TestWorkersOnDemand(t *testing.T) {
+	const conc = 10000
+	most := 0
+	err := Run(context.Background(), inputs([]string{"not a target", "nor this", "nor that"}), Config{Concurrency: conc}, func(r result.Result) error {
+		most = max(most, runtime.NumGoroutine())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if most > 100 {
+		t.Errorf("%d goroutines for 3 targets at -c %d", most, conc)
+	}
+}

@@ -132,7 +132,7 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 		seq int
 	}
 	jobs := make(chan job)
-	results := make(chan done, n)
+	results := make(chan done, min(n, 256))
 	// In an ordered run a slot is taken before a target starts and given
 	// back when its result is emitted: the run never gets more than the
 	// window ahead of the oldest target not yet emitted, so the results
@@ -141,14 +141,15 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 	if cfg.Ordered {
 		slots = make(chan struct{}, OrderWindow(n))
 	}
+	// Workers start as targets need them, up to n: a large -c costs nothing
+	// for a short list.
 	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			for j := range jobs {
-				r, ok := check(ctx, j.in, cfg)
-				results <- done{seq: j.seq, r: r, checked: ok}
-			}
-		})
+	workers := 0
+	work := func() {
+		for j := range jobs {
+			r, ok := check(ctx, j.in, cfg)
+			results <- done{seq: j.seq, r: r, checked: ok}
+		}
 	}
 	undispatched := 0 // taken from next, never handed to a worker
 	go func() {
@@ -174,8 +175,18 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 			if !ok {
 				return
 			}
+			j := job{in: in, seq: seq}
+			if workers < n {
+				select {
+				case jobs <- j:
+					continue // an idle worker took it
+				default:
+					wg.Go(work)
+					workers++
+				}
+			}
 			select {
-			case jobs <- job{in: in, seq: seq}:
+			case jobs <- j:
 			case <-stop:
 				undispatched++
 				return
