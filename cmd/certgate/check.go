@@ -307,7 +307,10 @@ func finishInterrupted(ios *iostreams.IOStreams, ren report.Renderer, o *checkOp
 				msg += fmt.Sprintf("; reading %s failed: %v", listName, err)
 			}
 		default:
-			msg += fmt.Sprintf(", and the rest of %s was not read", listName)
+			msg += fmt.Sprintf("; the rest of %s was not read", listName)
+			if given == 0 {
+				msg = fmt.Sprintf("no target was read from %s yet", listName)
+			}
 		}
 	}
 	if closeErr != nil {

@@ -35,7 +35,7 @@ func main() {
 		case again := <-sigs:
 			sig = again // a second signal: stop now
 		case <-time.After(interruptGrace):
-			fmt.Fprintf(ios.ErrOut, "certgate: interrupted by %s: results could not all be written in time\n", sig)
+			fmt.Fprintf(ios.ErrOut, "certgate: %s: the results could not all be written within %s; exiting without them\n", signalName(sig), interruptGrace)
 		}
 		os.Exit(signalStatus(sig))
 	}()
@@ -55,4 +55,17 @@ func signalStatus(sig os.Signal) int {
 		return 128 + int(s)
 	}
 	return 128 + int(syscall.SIGINT)
+}
+
+// signalName is the conventional name of an interrupt signal.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case os.Interrupt:
+		return "SIGINT"
+	}
+	return sig.String()
 }
