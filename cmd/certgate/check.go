@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -207,8 +208,11 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	}
 	ren = quietRenderer(ren, &o.UX)
 
+	// The reader stops at an interrupt between two reads; a read blocked
+	// on an open stdin is abandoned, and exit ends it.
 	inputs := make(chan runner.Input)
 	readErr := make(chan error, 1)
+	var sent, argsSent atomic.Int64
 	go func() {
 		defer close(inputs)
 		i := 0
@@ -219,15 +223,18 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 				readErr <- nil
 				return
 			}
+			sent.Add(1)
+			argsSent.Add(1)
 			i++
 		}
 		for _, list := range lists {
-			err := target.ReadList(list.r, func(line int, raw string) error {
+			err := target.ReadList(ctxReader{ctx, list.r}, func(line int, raw string) error {
 				select {
 				case inputs <- runner.Input{Raw: raw, Index: i, Line: line}:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
+				sent.Add(1)
 				i++
 				return nil
 			})
@@ -239,8 +246,12 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		readErr <- nil
 	}()
 	next := func() (runner.Input, bool) {
-		in, ok := <-inputs
-		return in, ok
+		select {
+		case in, ok := <-inputs:
+			return in, ok
+		case <-ctx.Done():
+			return runner.Input{}, false
+		}
 	}
 
 	skipped := 0 // targets of other shards
@@ -253,8 +264,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },
 		At:          at,
 		WarnDays:    o.Common.WarnDays,
-		Concurrency: o.Concurrency,
+		Concurrency: lowerConcurrency(ios, o.Concurrency),
 		Deadline:    o.Deadline,
+		// The JSON array streams in input order through a bounded window.
+		Ordered: o.Common.Output == "json",
 	}
 	if dialer != nil {
 		cfg.Probe.Dialer = dialer
@@ -265,6 +278,11 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		if _, err := stores.wait(); err != nil {
 			return err
 		}
+		if cfg.Ordered {
+			// Results come in input order; numbered without the gaps
+			// other shards leave, the renderer writes each at once.
+			r.Index = total
+		}
 		total++
 		if r.Failed(o.Common.FailOn) {
 			failed++
@@ -273,6 +291,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return ren.Add(r)
 	})
 	prog.finish()
+	var intr *runner.Interrupted
+	if errors.As(runErr, &intr) || ctx.Err() != nil {
+		return finishInterrupted(ios, ren, o, listName, total+skipped, int(sent.Load())+len(o.Targets)-int(argsSent.Load()), readErr)
+	}
 	// The embedded stores were parsed while the first targets were probed;
 	// their age is known now.
 	loaded, storeErr := stores.wait()
@@ -302,6 +324,72 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 type targetList struct {
 	r    io.Reader
 	name string
+}
+
+// errInterrupted is runCheck's error after an interrupt; main turns it
+// into the signal's exit status.
+var errInterrupted = errors.New("interrupted")
+
+// finishInterrupted writes the results completed before an interrupt and
+// says how many targets were not checked: done of given targets got a
+// result. The list's reader may still be blocked on a read; it is not
+// waited for.
+func finishInterrupted(ios *iostreams.IOStreams, ren report.Renderer, o *checkOptions, listName string, done, given int, readErr <-chan error) error {
+	closeErr := ren.Close()
+	msg := fmt.Sprintf("%d of %d %s not checked", given-done, given, pluralWord(given, "target", "targets"))
+	if len(o.Files) > 0 {
+		select {
+		case err := <-readErr:
+			if err != nil && !errors.Is(err, context.Canceled) {
+				msg += fmt.Sprintf("; reading %s failed: %v", listName, err)
+			}
+		default:
+			msg += fmt.Sprintf("; the rest of %s was not read", listName)
+			if given == 0 {
+				msg = fmt.Sprintf("no target was read from %s yet", listName)
+			}
+		}
+	}
+	if closeErr != nil {
+		msg += fmt.Sprintf("; writing results: %v", closeErr)
+	}
+	return fmt.Errorf("%w: %s", errInterrupted, msg)
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// lowerConcurrency caps -c to what the open-file limit allows, and says so
+// once on stderr: past it, dials fail for want of descriptors, which is no
+// fault of the servers.
+func lowerConcurrency(ios *iostreams.IOStreams, c int) int {
+	nofile, ok := runner.FileLimit()
+	if !ok {
+		return c
+	}
+	if m := runner.MaxConcurrency(nofile); c > m {
+		fmt.Fprintf(ios.ErrOut, "certgate: -c %d lowered to %d: the open-file limit is %d (raise it with ulimit -n)\n", c, m, nofile)
+		return m
+	}
+	return c
+}
+
+// ctxReader fails its reads once ctx is done, so that reading a list that
+// never ends (a line with no newline) stops at an interrupt.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // openList opens a target list, with errors that name the file and the fix.

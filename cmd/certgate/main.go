@@ -5,15 +5,67 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/certgate/certgate/pkg/iostreams"
 )
 
+// interruptGrace is how long certgate may take, after an interrupt, to write
+// the results it has: past it (stdout blocked, say) it exits anyway.
+const interruptGrace = 750 * time.Millisecond
+
+// interruptSignals stop a run: each is handled as Ctrl-C is.
+var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], iostreams.System())
-	stop()
+	ios := iostreams.System()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, interruptSignals...)
+	caught := make(chan os.Signal, 1)
+	go func() {
+		sig := <-sigs
+		caught <- sig
+		cancel(fmt.Errorf("%w: %s", errInterrupted, sig))
+		select {
+		case again := <-sigs:
+			sig = again // a second signal: stop now
+		case <-time.After(interruptGrace):
+			fmt.Fprintf(ios.ErrOut, "certgate: %s: the results could not all be written within %s; exiting without them\n", signalName(sig), interruptGrace)
+		}
+		os.Exit(signalStatus(sig))
+	}()
+	code := run(ctx, os.Args[1:], ios)
+	select {
+	case sig := <-caught:
+		code = signalStatus(sig)
+	default:
+	}
 	os.Exit(code)
+}
+
+// signalStatus is the exit status after sig, as shells report it: 128 plus
+// the signal number (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+func signalStatus(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 128 + int(syscall.SIGINT)
+}
+
+// signalName is the conventional name of an interrupt signal.
+func signalName(sig os.Signal) string {
+	switch sig {
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case os.Interrupt:
+		return "SIGINT"
+	}
+	return sig.String()
 }

@@ -67,14 +67,15 @@ const exitStatusHelp = `
 Exit status: 0 when no result is at or above --fail-on; 1 when one is; 2 on
 a usage error (bad flag or value, unreadable input, no targets) or when the
 output cannot be written; 130 when interrupted (SIGINT), 143 when terminated
-(SIGTERM).`
+(SIGTERM), 129 on a hang-up (SIGHUP); the results finished by then are
+printed.`
 
 // exitStatusHelpPlain is the exit status text of commands without results.
 const exitStatusHelpPlain = `
 
 Exit status: 0 on success; 2 on a usage error (bad flag, argument or store)
 or when the output cannot be written; 130 when interrupted (SIGINT), 143
-when terminated (SIGTERM).`
+when terminated (SIGTERM), 129 on a hang-up (SIGHUP).`
 
 // subcommandArgs is the Args validator of a command that only groups
 // subcommands: an argument is a misspelt subcommand, a usage error with

@@ -194,6 +194,10 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 		return usagef("%v", err)
 	}
 	warnStaleStores(ios, stores, now)
+	if ctx.Err() != nil {
+		// Interrupted while the stores loaded: nothing was judged.
+		return fmt.Errorf("%w: 1 of 1 target not checked", errInterrupted)
+	}
 	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores)})
 	if err != nil {
 		return usagef("--output: %v", err)

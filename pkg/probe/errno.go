@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"syscall"
+
+	"github.com/certgate/certgate/pkg/proxy"
 )
 
 func isRefused(err error) bool {
@@ -45,3 +47,30 @@ func (e limitError) Error() string {
 }
 
 func (e limitError) Is(target error) bool { return target == ErrHandshakeTooLarge }
+
+// localExhaustion are the errors that mean certgate itself ran out of file
+// descriptors or memory, whatever the peer did.
+var localExhaustion = []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM}
+
+// IsLocalResourceExhausted reports whether err, from a dial or a handshake,
+// is certgate running out of a local resource (EMFILE, ENFILE, ENOBUFS,
+// ENOMEM) rather than anything the server did.
+func IsLocalResourceExhausted(err error) bool {
+	return LocalCause(err) != nil
+}
+
+// LocalCause returns the errno of a local resource exhaustion in err's
+// chain, or nil when there is none. The cause kept by a *proxy.Error, which
+// does not unwrap, counts too: a dial to the proxy fails for want of a
+// descriptor just as one to the target does.
+func LocalCause(err error) error {
+	for _, e := range localExhaustion {
+		if errors.Is(err, e) {
+			return e
+		}
+	}
+	if pe, ok := errors.AsType[*proxy.Error](err); ok && pe.Err != nil {
+		return LocalCause(pe.Err)
+	}
+	return nil
+}

@@ -58,6 +58,15 @@ type Error struct {
 // Error says what happened, naming the proxy and the fix.
 func (e *Error) Error() string { return e.msg }
 
+// MaxResponseHeaderBytes caps what a proxy may send in answer to CONNECT
+// before the tunnel opens: the status line and every header together, 1 MiB,
+// as much as the probe allows a TLS peer's handshake.
+const MaxResponseHeaderBytes = 1 << 20
+
+// ErrResponseTooLarge is the cause (Error.Err) when a proxy's answer to
+// CONNECT exceeds MaxResponseHeaderBytes.
+var ErrResponseTooLarge = errors.New("proxy answer to CONNECT too large")
+
 // ErrUnsupportedScheme results when a proxy URL has a scheme other than
 // http.
 var ErrUnsupportedScheme = errors.New("unsupported proxy scheme")
@@ -197,8 +206,17 @@ func (d *Dialer) connect(ctx context.Context, addr string) (net.Conn, error) {
 		return nil, &Error{Proxy: name, Target: addr, Err: err,
 			msg: fmt.Sprintf("proxy %s: sending CONNECT %s: %s", name, addr, reason(err))}
 	}
-	br := bufio.NewReader(conn)
+	// The answer is read through a cap, as a TLS peer's handshake is: a
+	// proxy that never ends its headers must not use up our memory.
+	lr := &headerLimit{r: conn, left: MaxResponseHeaderBytes}
+	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, req)
+	if err != nil && lr.exceeded {
+		// Whatever the parser made of the cut, the cause is the size.
+		conn.Close()
+		return nil, &Error{Proxy: name, Target: addr, Err: ErrResponseTooLarge,
+			msg: fmt.Sprintf("proxy %s sent more than %d bytes of headers in answer to CONNECT %s: it is not a working HTTP proxy (check HTTPS_PROXY or --proxy)", name, MaxResponseHeaderBytes, addr)}
+	}
 	if err != nil {
 		conn.Close()
 		return nil, &Error{Proxy: name, Target: addr, Err: err,
@@ -211,6 +229,7 @@ func (d *Dialer) connect(ctx context.Context, addr string) (net.Conn, error) {
 			msg: fmt.Sprintf("proxy %s answered CONNECT %s with %s%s", name, addr, resp.Status, hint(resp.StatusCode, d.proxy.User != nil))}
 	}
 	_ = conn.SetDeadline(time.Time{})
+	lr.off = true // the tunnel carries the TLS handshake, bounded by the probe
 	if br.Buffered() > 0 {
 		return &bufferedConn{Conn: conn, r: br}, nil
 	}
@@ -252,3 +271,28 @@ type bufferedConn struct {
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// headerLimit fails reads once left bytes have been read, until off is set,
+// and records that it did.
+type headerLimit struct {
+	r        net.Conn
+	left     int64
+	off      bool
+	exceeded bool
+}
+
+func (h *headerLimit) Read(p []byte) (int, error) {
+	if h.off {
+		return h.r.Read(p)
+	}
+	if h.left <= 0 {
+		h.exceeded = true
+		return 0, ErrResponseTooLarge
+	}
+	if int64(len(p)) > h.left {
+		p = p[:h.left]
+	}
+	n, err := h.r.Read(p)
+	h.left -= int64(n)
+	return n, err
+}

@@ -206,3 +206,72 @@ func TestConfig(t *testing.T) {
 		t.Errorf("New(empty) = %v, %v; want nil, nil", d, err)
 	}
 }
+
+// endlessProxy answers every CONNECT with a status line and then header
+// bytes from fill until the client hangs up.
+func endlessProxy(t *testing.T, fill string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+				buf := make([]byte, 4096)
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+				if _, err := c.Write([]byte("HTTP/1.1 200 Connection established\r\n")); err != nil {
+					return
+				}
+				chunk := []byte(strings.Repeat(fill, 64<<10/len(fill)))
+				for {
+					if _, err := c.Write(chunk); err != nil {
+						return
+					}
+				}
+			})
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestEndlessConnectAnswer(t *testing.T) {
+	for _, tt := range []struct {
+		name, fill string
+	}{
+		{"many headers", "X-Junk: 0123456789abcdef\r\n"},
+		{"one endless header", "x"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := endlessProxy(t, tt.fill)
+			d, err := proxy.New(proxy.Config{HTTPSProxy: "http://" + addr}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs := probeVia(t, d, "example.test", "443")
+			if obs.Err == nil || obs.Err.Code != result.CodeConnFailure {
+				t.Fatalf("error %.200v, want 11205 naming the proxy", obs.Err)
+			}
+			var pe *proxy.Error
+			if !errors.As(obs.Err, &pe) || !errors.Is(pe.Err, proxy.ErrResponseTooLarge) {
+				t.Fatalf("error %.200v is not a *proxy.Error caused by ErrResponseTooLarge", obs.Err)
+			}
+			if !strings.Contains(obs.Err.Detail, addr) || len(obs.Err.Detail) > 500 {
+				t.Errorf("detail %.500q does not name the proxy %s in a short sentence", obs.Err.Detail, addr)
+			}
+		})
+	}
+}

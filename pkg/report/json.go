@@ -5,43 +5,129 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
 )
 
-// jsonRenderer buffers results and writes one indented JSON array, in input
-// order, on Close.
+// jsonRenderer writes one indented JSON array in input order. It streams:
+// each result is written as soon as every result before it in input order
+// has been (Index 0, 1, 2…), so a caller that adds results roughly in order
+// keeps only the few that are early. Close writes whatever is still held,
+// in input order, and ends the array.
 type jsonRenderer struct {
 	out io.Writer
-	buf buffer
+
+	mu      sync.Mutex
+	next    int                     // the Index written next
+	pending map[int][]result.Result // added early, by Index
+	gaps    map[int]int             // Indexes left out by Quiet, with their count
+	started bool                    // "[" is written
+	closed  bool
+	err     error // the first write error
 }
 
 func newJSON(ios *iostreams.IOStreams, _ Options) Renderer {
-	return &jsonRenderer{out: ios.Out}
+	return &jsonRenderer{out: ios.Out, pending: map[int][]result.Result{}, gaps: map[int]int{}}
 }
 
-// Add buffers r.
-func (j *jsonRenderer) Add(r result.Result) error { return j.buf.add(r) }
+// Add writes r, and every result it was holding back, when r is the next in
+// input order; else it holds r.
+func (j *jsonRenderer) Add(r result.Result) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return ErrClosed
+	}
+	j.pending[r.Index] = append(j.pending[r.Index], r)
+	return j.flush()
+}
 
-// Close writes the array, "[]" when no result was added.
-func (j *jsonRenderer) Close() error {
-	rs, _, err := j.buf.close()
+// skip records that Quiet left out r, so the results after it need not
+// wait for it.
+func (j *jsonRenderer) skip(r result.Result) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return
+	}
+	j.gaps[r.Index]++
+	_ = j.flush() // a write error is returned by the next Add or Close
+}
+
+// flush writes the results that are next in input order.
+func (j *jsonRenderer) flush() error {
+	for {
+		if rs, ok := j.pending[j.next]; ok {
+			delete(j.pending, j.next)
+			for _, r := range rs {
+				j.write(r)
+			}
+		} else if j.gaps[j.next] > 0 {
+			delete(j.gaps, j.next)
+		} else {
+			return j.err
+		}
+		j.next++
+	}
+}
+
+// write writes one element of the array, after "[" or ",".
+func (j *jsonRenderer) write(r result.Result) {
+	if j.err != nil {
+		return
+	}
+	b, err := encode(normalize(r), "  ")
 	if err != nil {
-		return err
+		j.err = fmt.Errorf("report: encode json for %s: %w", Sanitize(r.Target), err)
+		return
 	}
-	if rs == nil {
-		rs = []result.Result{} // "[]", not "null"
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	sep := ",\n  "
+	if !j.started {
+		sep, j.started = "[\n  ", true
 	}
-	for i := range rs {
-		rs[i] = normalize(rs[i])
-	}
-	b, err := encode(rs, "  ")
-	if err != nil {
-		return fmt.Errorf("report: encode json: %w", err)
+	// The element is indented one level inside the array.
+	b = bytes.ReplaceAll(b, []byte("\n"), []byte("\n  "))
+	if _, err := io.WriteString(j.out, sep); err != nil {
+		j.err = fmt.Errorf("report: write json: %w", err)
+		return
 	}
 	if _, err := j.out.Write(b); err != nil {
+		j.err = fmt.Errorf("report: write json: %w", err)
+	}
+}
+
+// Close writes the results still held, in input order, and ends the array:
+// "[]" when no result was added.
+func (j *jsonRenderer) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return ErrClosed
+	}
+	j.closed = true
+	idx := make([]int, 0, len(j.pending))
+	for i := range j.pending {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	for _, i := range idx {
+		for _, r := range j.pending[i] {
+			j.write(r)
+		}
+	}
+	j.pending = nil
+	if j.err != nil {
+		return j.err
+	}
+	end := "\n]\n"
+	if !j.started {
+		end = "[]\n"
+	}
+	if _, err := io.WriteString(j.out, end); err != nil {
 		return fmt.Errorf("report: write json: %w", err)
 	}
 	return nil

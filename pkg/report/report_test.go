@@ -388,3 +388,50 @@ func TestWriteError(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStreams checks that the JSON array is written as results arrive in
+// input order, not held until Close, and that results Quiet leaves out do not
+// hold back the ones after them.
+func TestJSONStreams(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		quiet bool
+		order []int // indexes of fixtures() to add
+		// wantAfter[i] is how many results the output holds after the i-th Add.
+		wantAfter []int
+	}{
+		{name: "in order", order: []int{0, 1, 2}, wantAfter: []int{1, 2, 3}},
+		{name: "out of order", order: []int{2, 0, 1, 3}, wantAfter: []int{0, 1, 3, 4}},
+		{name: "quiet gap", quiet: true, order: []int{0, 1, 2}, wantAfter: []int{0, 1, 2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, out, _ := iostreams.Test()
+			ren, err := New("json", ios, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.quiet {
+				ren = Quiet(ren)
+			}
+			fx := fixtures()
+			if tt.quiet && fx[0].Status != result.StatusOK {
+				t.Fatalf("fixture 0 is %s, want ok for Quiet to leave it out", fx[0].Status)
+			}
+			for i, k := range tt.order {
+				if err := ren.Add(fx[k]); err != nil {
+					t.Fatal(err)
+				}
+				if got := strings.Count(out.String(), `"schema"`); got != tt.wantAfter[i] {
+					t.Errorf("after adding result %d: %d results written, want %d", k, got, tt.wantAfter[i])
+				}
+			}
+			if err := ren.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var decoded []result.Result
+			if err := json.Unmarshal(out.Bytes(), &decoded); err != nil {
+				t.Fatalf("output is not a JSON array: %v\n%s", err, out)
+			}
+		})
+	}
+}

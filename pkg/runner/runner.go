@@ -43,6 +43,10 @@ type Config struct {
 	// the rest are dropped with a chain-too-long warning. Zero means
 	// DefaultMaxChain.
 	MaxChain int
+	// Ordered makes Run emit results in input order. It holds at most
+	// OrderWindow(Concurrency) results: targets are not started further
+	// ahead of the oldest one not yet emitted.
+	Ordered bool
 }
 
 // DefaultMaxChain is the default cap on certificates judged per chain. Real
@@ -62,15 +66,59 @@ type Input struct {
 	Line int
 }
 
+// Interrupted is Run's error when its context was cancelled (by a signal,
+// not by Config.Deadline) before every input was checked. The targets not
+// checked got no result: none is invented for them.
+type Interrupted struct {
+	// NotChecked counts the inputs taken from next whose result was not
+	// complete when the run stopped; they were not emitted.
+	NotChecked int
+	// Cause is the cause of the cancelled context.
+	Cause error
+}
+
+// Error says how many targets were not checked.
+func (e *Interrupted) Error() string {
+	return fmt.Sprintf("interrupted: %d %s not checked", e.NotChecked, plural(e.NotChecked, "target", "targets"))
+}
+
+// Unwrap returns the cause of the cancellation.
+func (e *Interrupted) Unwrap() error { return e.Cause }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// OrderWindow is the reorder window of an ordered run with concurrency n:
+// how many targets the run may start past the oldest one not yet emitted.
+func OrderWindow(n int) int { return max(4*n, 256) }
+
+// done is one finished input: its result, or checked false when the run was
+// interrupted before its result was complete.
+type done struct {
+	seq     int
+	r       result.Result
+	checked bool
+}
+
 // Run checks every input that next yields until it returns false, with at
 // most cfg.Concurrency in flight, and calls emit once per input, from one
-// goroutine at a time, in completion order. It returns emit's first error,
-// after which remaining inputs are still drained but no longer emitted.
+// goroutine at a time: in completion order, or in input order when
+// cfg.Ordered is set. It returns emit's first error, after which remaining
+// inputs are still drained but no longer emitted.
+//
+// When ctx is cancelled (an interrupt), Run stops taking inputs and starting
+// handshakes; every result already complete is still emitted, and the
+// others are left out and counted in the *Interrupted error it returns.
 func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(result.Result) error) error {
 	n := cfg.Concurrency
 	if n < 1 {
 		n = 1
 	}
+	stop := ctx.Done() // an interrupt; the deadline below is not one
 	if cfg.Deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, cfg.Deadline, ErrDeadline)
@@ -79,42 +127,136 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 	if cfg.Probe.DNS == nil && cfg.Probe.Dialer == nil {
 		cfg.Probe.DNS = probe.NewDNSCache() // one host, one lookup per run
 	}
-	jobs := make(chan Input)
-	results := make(chan result.Result, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			for in := range jobs {
-				results <- Check(ctx, in, cfg)
-			}
-		})
+	type job struct {
+		in  Input
+		seq int
 	}
+	jobs := make(chan job)
+	results := make(chan done, min(n, 256))
+	// In an ordered run a slot is taken before a target starts and given
+	// back when its result is emitted: the run never gets more than the
+	// window ahead of the oldest target not yet emitted, so the results
+	// waiting for it stay bounded.
+	var slots chan struct{}
+	if cfg.Ordered {
+		slots = make(chan struct{}, OrderWindow(n))
+	}
+	// Workers start as targets need them, up to n: a large -c costs nothing
+	// for a short list.
+	var wg sync.WaitGroup
+	workers := 0
+	work := func() {
+		for j := range jobs {
+			r, ok := check(ctx, j.in, cfg)
+			results <- done{seq: j.seq, r: r, checked: ok}
+		}
+	}
+	undispatched := 0 // taken from next, never handed to a worker
 	go func() {
-		for {
+		defer func() {
+			close(jobs)
+			wg.Wait()
+			close(results)
+		}()
+		for seq := 0; ; seq++ {
+			if slots != nil {
+				select {
+				case slots <- struct{}{}:
+				case <-stop:
+					return
+				}
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			in, ok := next()
+			if !ok {
+				return
+			}
+			j := job{in: in, seq: seq}
+			if workers < n {
+				select {
+				case jobs <- j:
+					continue // an idle worker took it
+				default:
+					wg.Go(work)
+					workers++
+				}
+			}
+			select {
+			case jobs <- j:
+			case <-stop:
+				undispatched++
+				return
+			}
+		}
+	}()
+	var firstErr error
+	notChecked := 0
+	handle := func(d done) {
+		switch {
+		case !d.checked:
+			notChecked++
+		case firstErr == nil:
+			firstErr = emit(d.r)
+		}
+	}
+	pending := map[int]done{}
+	nextSeq := 0
+	for d := range results {
+		if slots == nil {
+			handle(d)
+			continue
+		}
+		pending[d.seq] = d
+		for {
+			d, ok := pending[nextSeq]
 			if !ok {
 				break
 			}
-			jobs <- in
-		}
-		close(jobs)
-		wg.Wait()
-		close(results)
-	}()
-	var firstErr error
-	for r := range results {
-		if firstErr != nil {
-			continue
-		}
-		if err := emit(r); err != nil {
-			firstErr = err
+			delete(pending, nextSeq)
+			handle(d)
+			nextSeq++
+			<-slots
 		}
 	}
-	return firstErr
+	// Results after a gap left by an input taken but never dispatched.
+	for seq := nextSeq; len(pending) > 0; seq++ {
+		if d, ok := pending[seq]; ok {
+			delete(pending, seq)
+			handle(d)
+		}
+	}
+	notChecked += undispatched
+	if firstErr != nil {
+		return firstErr
+	}
+	select {
+	case <-stop:
+		return &Interrupted{NotChecked: notChecked, Cause: context.Cause(ctx)}
+	default:
+	}
+	return nil
 }
 
 // Check parses, probes and verifies one input and returns its one result.
 func Check(ctx context.Context, in Input, cfg Config) result.Result {
+	r, _ := check(ctx, in, cfg)
+	return r
+}
+
+// interrupted reports whether ctx was cancelled by something other than
+// the run's deadline: the result of a probe cut short then is not the
+// server's doing, and is not complete.
+func interrupted(ctx context.Context, cfg Config) bool {
+	return ctx.Err() != nil && !deadlinePassed(ctx, cfg)
+}
+
+// check is Check, and reports false when the run was interrupted before the
+// result was complete.
+func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 	r := result.Result{Target: in.Raw, Index: in.Index, ValidatedAt: cfg.At.UTC()}
 	if !utf8.ValidString(in.Raw) {
 		r.TargetRaw = []byte(in.Raw)
@@ -125,13 +267,16 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		r.Problems = []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError,
 			Code: result.CodeInvalidURL, Cert: -1, Message: msg}}
 		verify.Finalize(&r)
-		return r
+		return r, true
 	}
 	r.Host, r.Port = t.Host, t.Port
 	if deadlinePassed(ctx, cfg) {
 		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
 		verify.Finalize(&r)
-		return r
+		return r, true
+	}
+	if interrupted(ctx, cfg) {
+		return r, false
 	}
 	obs := probe.Probe(ctx, t, cfg.Probe)
 	r.Address = obs.Address
@@ -142,7 +287,22 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		r.TLS = nil
 		r.Problems = []result.Problem{deadlineProblem(cfg, "while this target was being checked")}
 		verify.Finalize(&r)
-		return r
+		return r, true
+	}
+	if obs.Err != nil && interrupted(ctx, cfg) {
+		return r, false // cut short by an interrupt, not by the peer
+	}
+	if obs.Err != nil && probe.IsLocalResourceExhausted(obs.Err) {
+		// Our own limit, not the server's: no connection code.
+		r.TLS = nil
+		r.Problems = []result.Problem{{ID: result.ProblemLocalResource, Severity: result.SeverityError, Cert: -1,
+			Message: fmt.Sprintf("certgate ran out of a local resource while checking this target (%v); this is certgate's limit, not the server's: raise the open-file limit (ulimit -n) or lower --concurrency", probe.LocalCause(obs.Err))}}
+		verify.Finalize(&r)
+		// Finalize reads a code-less error as a certificate failure; this
+		// one is a local error and blames nobody.
+		r.Status, r.Code, r.Detail = result.StatusError, result.CodeNone, r.Problems[0].Message
+		r.Message = r.Code.Message()
+		return r, true
 	}
 	if obs.Err != nil {
 		r.Problems = append(r.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
@@ -174,7 +334,7 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		}
 	}
 	verify.Finalize(&r)
-	return r
+	return r, true
 }
 
 // deadlinePassed reports whether the run's deadline has passed. The clock
