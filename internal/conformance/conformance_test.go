@@ -1,39 +1,17 @@
 package conformance
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/certgate/certgate/internal/shareddata"
 )
 
-// suitePath finds the x509-limbo subset beside the repository (or under
-// $CERTGATE_SHARED); the test skips when it is absent.
+// suitePath finds the x509-limbo subset in the shared test data; the test
+// skips when it is absent, or fails under CERTGATE_REQUIRE_SHARED.
 func suitePath(t *testing.T) string {
 	t.Helper()
-	shared := os.Getenv("CERTGATE_SHARED")
-	if shared == "" {
-		dir, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-				shared = filepath.Join(dir, "..", "shared")
-				break
-			}
-			parent := filepath.Dir(dir)
-			if parent == dir {
-				t.Skip("repository root not found")
-			}
-			dir = parent
-		}
-	}
-	p := filepath.Join(shared, "conformance", "limbo-server-subset.jsonl.gz")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("conformance suite not found (%s); set CERTGATE_SHARED", p)
-	}
-	return p
+	return shareddata.Dir(t, "conformance/limbo-server-subset.jsonl.gz")
 }
 
 // Floors: crypto/x509 used directly agrees with 127 of x509-limbo's own 182

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/shareddata"
 	"github.com/certgate/certgate/internal/testpki"
 )
 
@@ -138,18 +139,17 @@ func TestParseJDKCacerts(t *testing.T) {
 	}
 }
 
-const mirror = "../../../shared/truststores"
-
-func needMirror(t *testing.T) {
-	if _, err := os.Stat(mirror); err != nil {
-		t.Skipf("no mirror at %s", mirror)
-	}
+// needMirror returns the trust-store mirror in the shared test data; the
+// test skips when it is absent, or fails under CERTGATE_REQUIRE_SHARED.
+func needMirror(t *testing.T) string {
+	t.Helper()
+	return shareddata.Dir(t, "truststores")
 }
 
 // TestGenerateMirror writes twice into temp dirs: the output is byte-stable
 // and equals the committed roots/.
 func TestGenerateMirror(t *testing.T) {
-	needMirror(t)
+	mirror := needMirror(t)
 	var outs [][]byte
 	for range 2 {
 		out := t.TempDir()
@@ -183,7 +183,7 @@ func TestGenerateMirror(t *testing.T) {
 
 // TestRefusesMismatch tampers with one fingerprint in a copy of the mirror.
 func TestRefusesMismatch(t *testing.T) {
-	needMirror(t)
+	mirror := needMirror(t)
 	dir := t.TempDir()
 	entries, err := os.ReadDir(mirror)
 	if err != nil {
