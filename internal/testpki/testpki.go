@@ -1,23 +1,25 @@
-// Package testpki makes certificate hierarchies and TLS servers for tests:
-// roots, intermediates and leaves minted in the test with crypto/x509, and
-// real TLS listeners on 127.0.0.1:0. It is for tests only.
+// Package testpki makes certificate hierarchies and TLS servers for tests
+// and test tools: roots, intermediates and leaves minted with crypto/x509,
+// and real TLS listeners on 127.0.0.1:0.
+//
+// The Make* functions and methods return errors and suit programs (fault
+// servers, benchmarks); NewRoot, CA.Intermediate, CA.Leaf, SelfSigned and
+// Key wrap them for tests and fail the test on an error. Every certificate
+// is shaped by Options, applied in order to a template with sensible
+// defaults; the subject key is ECDSA P-256 unless WithKey or UseKey says
+// otherwise.
 package testpki
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"sync/atomic"
-	"testing"
 	"time"
 )
 
@@ -27,82 +29,20 @@ var Epoch = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 
 var serial atomic.Int64
 
-// Option edits a certificate template before it is signed.
-type Option func(*x509.Certificate)
-
-// Validity sets the validity window.
-func Validity(notBefore, notAfter time.Time) Option {
-	return func(c *x509.Certificate) { c.NotBefore, c.NotAfter = notBefore, notAfter }
-}
-
-// DNS sets the DNS subjectAltNames, and the subject CN to the first of
-// them, as public CAs issue them.
-func DNS(names ...string) Option {
-	return func(c *x509.Certificate) {
-		c.DNSNames = names
-		if len(names) > 0 {
-			c.Subject.CommonName = names[0]
-		}
-	}
-}
-
-// IPs sets the IP subjectAltNames, and drops the default DNS name; give
-// DNS after IPs for a certificate with both.
-func IPs(ips ...string) Option {
-	return func(c *x509.Certificate) {
-		c.IPAddresses = nil
-		c.DNSNames = nil
-		if len(ips) > 0 {
-			c.Subject.CommonName = ips[0]
-		}
-		for _, s := range ips {
-			c.IPAddresses = append(c.IPAddresses, net.ParseIP(s))
-		}
-	}
-}
-
-// CN sets the subject common name.
-func CN(name string) Option {
-	return func(c *x509.Certificate) { c.Subject.CommonName = name }
-}
-
-// AIA sets the CA Issuers URL.
-func AIA(url string) Option {
-	return func(c *x509.Certificate) { c.IssuingCertificateURL = []string{url} }
-}
-
 // CA is a certificate authority: a root or an intermediate.
 type CA struct {
+	// Cert is the CA's certificate.
 	Cert *x509.Certificate
-	Key  crypto.Signer
+	// Key is the CA's private key, which signs what it issues.
+	Key crypto.Signer
 }
 
 // Leaf is an end-entity certificate with its key.
 type Leaf struct {
+	// Cert is the certificate.
 	Cert *x509.Certificate
-	Key  crypto.Signer
-}
-
-func newKey(t testing.TB) crypto.Signer {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func sign(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	// Key is the private key of the certificate's public key.
+	Key crypto.Signer
 }
 
 func caTemplate(name string) *x509.Certificate {
@@ -117,35 +57,8 @@ func caTemplate(name string) *x509.Certificate {
 	}
 }
 
-// NewRoot makes a self-signed root CA.
-func NewRoot(t testing.TB, name string, opts ...Option) *CA {
-	t.Helper()
-	key := newKey(t)
-	tmpl := caTemplate(name)
-	for _, o := range opts {
-		o(tmpl)
-	}
-	return &CA{Cert: sign(t, tmpl, tmpl, key.Public(), key), Key: key}
-}
-
-// Intermediate makes a CA certificate issued by ca.
-func (ca *CA) Intermediate(t testing.TB, name string, opts ...Option) *CA {
-	t.Helper()
-	key := newKey(t)
-	tmpl := caTemplate(name)
-	tmpl.NotBefore, tmpl.NotAfter = Epoch.AddDate(-2, 0, 0), Epoch.AddDate(5, 0, 0)
-	for _, o := range opts {
-		o(tmpl)
-	}
-	return &CA{Cert: sign(t, tmpl, ca.Cert, key.Public(), ca.Key), Key: key}
-}
-
-// Leaf makes a server certificate issued by ca, valid by default for
-// "example.test" from 30 days before Epoch to 60 days after.
-func (ca *CA) Leaf(t testing.TB, opts ...Option) *Leaf {
-	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
+func leafTemplate() *x509.Certificate {
+	return &x509.Certificate{
 		SerialNumber: big.NewInt(serial.Add(1)),
 		Subject:      pkix.Name{CommonName: "example.test"},
 		DNSNames:     []string{"example.test"},
@@ -154,30 +67,76 @@ func (ca *CA) Leaf(t testing.TB, opts ...Option) *Leaf {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	for _, o := range opts {
-		o(tmpl)
-	}
-	return &Leaf{Cert: sign(t, tmpl, ca.Cert, key.Public(), ca.Key), Key: key}
 }
 
-// SelfSigned makes a self-signed server certificate for the given names.
-func SelfSigned(t testing.TB, opts ...Option) *Leaf {
-	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial.Add(1)),
-		Subject:               pkix.Name{CommonName: "example.test"},
-		DNSNames:              []string{"example.test"},
-		NotBefore:             Epoch.AddDate(0, 0, -30),
-		NotAfter:              Epoch.AddDate(0, 0, 60),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-	}
+// issue applies opts to tmpl, finds or makes the subject key, and signs
+// the certificate with signerKey under parent (tmpl itself and the subject
+// key when parent is nil).
+func issue(tmpl, parent *x509.Certificate, signerKey crypto.Signer, opts []Option) (*x509.Certificate, crypto.Signer, error) {
 	for _, o := range opts {
 		o(tmpl)
 	}
-	return &Leaf{Cert: sign(t, tmpl, tmpl, key.Public(), key), Key: key}
+	key, err := subjectKey(tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	if parent == nil {
+		parent, signerKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signerKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("testpki: sign %q: %w", tmpl.Subject.CommonName, err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, fmt.Errorf("testpki: parse %q: %w", tmpl.Subject.CommonName, err)
+	}
+	return c, key, nil
+}
+
+// MakeRoot makes a self-signed root CA named name, valid from five years
+// before Epoch to ten years after, edited by opts.
+func MakeRoot(name string, opts ...Option) (*CA, error) {
+	c, key, err := issue(caTemplate(name), nil, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &CA{Cert: c, Key: key}, nil
+}
+
+// MakeIntermediate makes a CA certificate named name issued by ca, valid
+// from two years before Epoch to five years after, edited by opts.
+func (ca *CA) MakeIntermediate(name string, opts ...Option) (*CA, error) {
+	tmpl := caTemplate(name)
+	tmpl.NotBefore, tmpl.NotAfter = Epoch.AddDate(-2, 0, 0), Epoch.AddDate(5, 0, 0)
+	c, key, err := issue(tmpl, ca.Cert, ca.Key, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &CA{Cert: c, Key: key}, nil
+}
+
+// MakeLeaf makes a server certificate issued by ca, valid by default for
+// "example.test" from 30 days before Epoch to 60 days after, edited by opts.
+func (ca *CA) MakeLeaf(opts ...Option) (*Leaf, error) {
+	c, key, err := issue(leafTemplate(), ca.Cert, ca.Key, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: c, Key: key}, nil
+}
+
+// MakeSelfSigned makes a self-signed server certificate, by default for
+// "example.test" with the validity of MakeLeaf, edited by opts.
+func MakeSelfSigned(opts ...Option) (*Leaf, error) {
+	tmpl := leafTemplate()
+	tmpl.KeyUsage |= x509.KeyUsageCertSign
+	tmpl.BasicConstraintsValid = true
+	c, key, err := issue(tmpl, nil, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Leaf{Cert: c, Key: key}, nil
 }
 
 // TLSCert returns a tls.Certificate that presents the leaf followed by chain.
@@ -198,80 +157,11 @@ func PEM(certs ...*x509.Certificate) []byte {
 	return out
 }
 
-// WritePEM writes certificates to a PEM file in a test temp dir and returns
-// its path.
-func WritePEM(t testing.TB, name string, certs ...*x509.Certificate) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, PEM(certs...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// Serve starts a TLS server on 127.0.0.1:0 that completes handshakes with
-// cfg and then closes the connection. It returns the listener address.
-func Serve(t testing.TB, cfg *tls.Config) string {
-	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+// KeyPEM encodes a private key as a PKCS#8 "PRIVATE KEY" PEM block.
+func KeyPEM(key crypto.PrivateKey) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("testpki: encode private key: %w", err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// ServeCert starts a TLS server presenting the leaf and chain.
-func ServeCert(t testing.TB, l *Leaf, chain ...*x509.Certificate) string {
-	t.Helper()
-	return Serve(t, &tls.Config{Certificates: []tls.Certificate{l.TLSCert(chain...)}})
-}
-
-// ServeRaw starts a TCP server on 127.0.0.1:0 that hands each connection to
-// handle (for peers that do not speak TLS).
-func ServeRaw(t testing.TB, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// ClosedPort returns a loopback address that refuses connections.
-func ClosedPort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

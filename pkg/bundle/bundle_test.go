@@ -3,16 +3,11 @@ package bundle
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"io/fs"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,27 +136,14 @@ func pemKey(t *testing.T, k crypto.Signer, enc string) []byte {
 // certFor makes a self-signed certificate for key.
 func certFor(t *testing.T, key crypto.Signer) *x509.Certificate {
 	t.Helper()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "key.test"},
-		NotBefore: testpki.Epoch, NotAfter: testpki.Epoch.AddDate(1, 0, 0)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testpki.SelfSigned(t, testpki.UseKey(key), testpki.CN("key.test"), testpki.Validity(testpki.Epoch, testpki.Epoch.AddDate(1, 0, 0))).Cert
 }
 
 func TestLoadKeyMatches(t *testing.T) {
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
-	otherEC, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	rsaKey := testpki.Key(t, testpki.RSA(2048))
+	ecKey := testpki.Key(t, testpki.ECDSA(384))
+	edKey := testpki.Key(t, testpki.Ed25519)
+	otherEC := testpki.Key(t, testpki.ECDSA(384))
 	keys := map[string]crypto.Signer{"RSA": rsaKey, "ECDSA": ecKey, "Ed25519": edKey}
 	certs := map[string]*x509.Certificate{}
 	for n, k := range keys {
@@ -218,7 +200,7 @@ func TestLoadKeyMatches(t *testing.T) {
 }
 
 func TestLoadKeyErrors(t *testing.T) {
-	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ecKey := testpki.Key(t, testpki.ECDSA(256))
 	legacy := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-256-CBC,00112233445566778899AABBCCDDEEFF"}, Bytes: []byte{1, 2, 3}})
 	pkcs8Enc := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{0x30, 0x00}})
 	tests := []struct {

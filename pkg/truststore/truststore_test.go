@@ -2,8 +2,6 @@ package truststore
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -12,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"io/fs"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/shareddata"
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/roots"
 )
 
@@ -29,54 +28,26 @@ type testCA struct {
 	key  *ecdsa.PrivateKey
 }
 
-var serial int64
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-// issue creates a certificate signed by parent (self-signed when parent is nil).
+// issue creates a certificate signed by parent (self-signed when parent is
+// nil), valid for a year from notBefore.
 func issue(t testing.TB, parent *testCA, cn string, isCA bool, notBefore time.Time, dns ...string) *testCA {
 	t.Helper()
-	key := newKey(t)
-	serial++
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             notBefore,
-		NotAfter:              notBefore.Add(365 * 24 * time.Hour),
-		IsCA:                  isCA,
-		BasicConstraintsValid: true,
-		DNSNames:              dns,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+	opts := []testpki.Option{
+		testpki.Subject(pkix.Name{CommonName: cn}),
+		testpki.Validity(notBefore, notBefore.Add(365*24*time.Hour)),
+		testpki.IsCA(isCA), testpki.RawDNS(dns...), testpki.EKU(),
+		testpki.KeyUsage(x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign),
 	}
-	signer, signerKey := tmpl, key
-	if parent != nil {
-		signer, signerKey = parent.cert, parent.key
+	var l *testpki.Leaf
+	if parent == nil {
+		l = testpki.SelfSigned(t, opts...)
+	} else {
+		l = (&testpki.CA{Cert: parent.cert, Key: parent.key}).Leaf(t, opts...)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testCA{cert: c, key: key}
+	return &testCA{cert: l.Cert, key: l.Key.(*ecdsa.PrivateKey)}
 }
 
-func pemOf(certs ...*x509.Certificate) []byte {
-	var b []byte
-	for _, c := range certs {
-		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-	}
-	return b
-}
+var pemOf = testpki.PEM
 
 func fp(c *x509.Certificate) string {
 	h := sha256.Sum256(c.Raw)
@@ -175,12 +146,9 @@ func TestLoadEmbedded(t *testing.T) {
 // mirror, when the mirror is there: the committed roots/ must be exactly what
 // it writes.
 func TestRootsAreGenerated(t *testing.T) {
-	mirror, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "truststores"))
+	mirror, err := filepath.Abs(shareddata.Dir(t, "truststores"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(mirror); err != nil {
-		t.Skipf("no mirror at %s", mirror)
 	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -205,7 +173,7 @@ func TestLoadErrors(t *testing.T) {
 		}
 		return p
 	}
-	keyDER, err := x509.MarshalECPrivateKey(newKey(t))
+	keyDER, err := x509.MarshalECPrivateKey(testpki.Key(t, testpki.ECDSA(256)).(*ecdsa.PrivateKey))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,35 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/shareddata"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
 // sharedDir finds the shared test data beside the repository (or in
-// $CERTGATE_SHARED); tests that need it skip when it is absent.
+// $CERTGATE_SHARED); tests that need it skip when it is absent, or fail
+// under CERTGATE_REQUIRE_SHARED.
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("CERTGATE_SHARED"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(dir, "..", "shared")
-			if _, err := os.Stat(filepath.Join(d, "conformance")); err != nil {
-				t.Skipf("shared test data not found beside the repository (%s); set CERTGATE_SHARED", d)
-			}
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
+	return filepath.Dir(shareddata.Dir(t, "conformance"))
 }
 
 type chainMeta struct {

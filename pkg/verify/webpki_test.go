@@ -1,11 +1,7 @@
 package verify
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
@@ -17,20 +13,9 @@ func TestWebPKIRules(t *testing.T) {
 	root := testpki.NewRoot(t, "WebPKI Root")
 	inter := root.Intermediate(t, "WebPKI CA")
 	store := storeOf("webpki", root.Cert)
-	rsa1024, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
 	weakLeaf := func() *x509.Certificate {
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(99), Subject: pkix.Name{CommonName: "example.test"}, DNSNames: []string{"example.test"},
-			NotBefore: testpki.Epoch.AddDate(0, 0, -1), NotAfter: testpki.Epoch.AddDate(0, 1, 0),
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, inter.Cert, &rsa1024.PublicKey, inter.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _ := x509.ParseCertificate(der)
-		return c
+		return inter.Leaf(t, testpki.WithKey(testpki.RSA(1024)), testpki.Serial(99),
+			testpki.Validity(testpki.Epoch.AddDate(0, 0, -1), testpki.Epoch.AddDate(0, 1, 0))).Cert
 	}
 	tests := []struct {
 		name string

@@ -2,47 +2,27 @@ package main
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certgate/certgate/internal/shareddata"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 func selfSigned(t *testing.T, cn string, serial int64) *x509.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:              time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return testpki.NewRoot(t, cn, testpki.Subject(pkix.Name{CommonName: cn}), testpki.Serial(serial),
+		testpki.Validity(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC)),
+		testpki.KeyUsage(x509.KeyUsageCertSign)).Cert
 }
 
 // octal encodes b the way certdata.txt does, 16 bytes a line.
@@ -159,18 +139,17 @@ func TestParseJDKCacerts(t *testing.T) {
 	}
 }
 
-const mirror = "../../../shared/truststores"
-
-func needMirror(t *testing.T) {
-	if _, err := os.Stat(mirror); err != nil {
-		t.Skipf("no mirror at %s", mirror)
-	}
+// needMirror returns the trust-store mirror in the shared test data; the
+// test skips when it is absent, or fails under CERTGATE_REQUIRE_SHARED.
+func needMirror(t *testing.T) string {
+	t.Helper()
+	return shareddata.Dir(t, "truststores")
 }
 
 // TestGenerateMirror writes twice into temp dirs: the output is byte-stable
 // and equals the committed roots/.
 func TestGenerateMirror(t *testing.T) {
-	needMirror(t)
+	mirror := needMirror(t)
 	var outs [][]byte
 	for range 2 {
 		out := t.TempDir()
@@ -204,7 +183,7 @@ func TestGenerateMirror(t *testing.T) {
 
 // TestRefusesMismatch tampers with one fingerprint in a copy of the mirror.
 func TestRefusesMismatch(t *testing.T) {
-	needMirror(t)
+	mirror := needMirror(t)
 	dir := t.TempDir()
 	entries, err := os.ReadDir(mirror)
 	if err != nil {
