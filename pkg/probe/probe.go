@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/certgate/certgate/pkg/proxy"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
 )
@@ -163,7 +164,7 @@ func diagnose(ctx context.Context, t target.Target, opts Options, obs *Observati
 		case insecureSuite(wstate.CipherSuite):
 			fail(result.ProblemInsecureCipher, fmt.Sprintf("the server speaks TLS 1.2 but offers only cipher suites strict clients refuse (it chose %s): enable ECDHE with AES-GCM or ChaCha20-Poly1305 on the server", name))
 		default:
-			fail(result.ProblemHandshake, fmt.Sprintf("the server refused a handshake that offers TLS 1.3 (%s) but completes one that offers TLS 1.2 alone (%s): it does not tolerate TLS 1.3 clients; update its TLS library", strict.Detail, name))
+			fail(result.ProblemHandshake, fmt.Sprintf("the server refused a handshake that offers TLS 1.3 (%s) but completes one that offers TLS 1.2 alone (%s): it does not tolerate TLS 1.3 clients; update its TLS library", refusal(strict.Err), name))
 		}
 		return
 	}
@@ -188,15 +189,26 @@ func diagnose(ctx context.Context, t target.Target, opts Options, obs *Observati
 		// two disagree on is the signature algorithm: TLS 1.0/1.1 sign with
 		// MD5 and SHA-1, TLS 1.2 with what the client offers.
 		if i, alg, ok := weakSigned(lstate.PeerCertificates); ok {
-			fail(result.ProblemWeakSignature, fmt.Sprintf("the server speaks TLS 1.2 but refuses it (alert %s) and completes only a %s handshake: certificate %d of its chain is signed with %s, a signature algorithm TLS 1.2 clients do not offer; reissue the certificate signed with SHA-256", wideAlert, v, i, alg))
+			fail(result.ProblemWeakSignature, fmt.Sprintf("the server speaks TLS 1.2 but refuses it (%s) and completes only a %s handshake: certificate %d of its chain (0 is its own) is signed with %s, a signature algorithm TLS 1.2 clients do not offer; reissue the certificate signed with SHA-256", refusal(wfail.Err), v, i, alg))
 			return
 		}
-		fail(result.ProblemWeakSignature, fmt.Sprintf("the server speaks TLS 1.2 but refuses it (alert %s) and completes only a %s handshake, whose signatures use MD5 and SHA-1: it offers no signature algorithm a TLS 1.2 client accepts; enable SHA-256 signature algorithms (RSA-PKCS1-SHA256, ECDSA-SHA256, RSA-PSS) on the server", wideAlert, v))
+		fail(result.ProblemWeakSignature, fmt.Sprintf("the server speaks TLS 1.2 but refuses it (%s) and completes only a %s handshake, whose signatures use MD5 and SHA-1: it offers no signature algorithm a TLS 1.2 client accepts; enable SHA-256 signature algorithms (RSA-PKCS1-SHA256, ECDSA-SHA256, RSA-PSS) on the server", refusal(wfail.Err), v))
 		return
 	}
 	if nothingShared && strictAlert == wideAlert {
-		fail(result.ProblemNoSharedCipher, fmt.Sprintf("no shared cipher suite: the server refuses every TLS 1.2 and 1.3 cipher suite and signature algorithm Go implements, even insecure ones (alert %s); enable ECDHE with AES-GCM or ChaCha20-Poly1305 on the server", wideAlert))
+		fail(result.ProblemNoSharedCipher, fmt.Sprintf("no shared cipher suite: the server refuses every TLS 1.2 and 1.3 cipher suite and signature algorithm Go implements, even insecure ones (%s); enable ECDHE with AES-GCM or ChaCha20-Poly1305 on the server", refusal(wfail.Err)))
 	}
+}
+
+// refusal says in a few words how a handshake was refused.
+func refusal(err error) string {
+	if a, ok := remoteAlert(err); ok {
+		return fmt.Sprintf("alert %q", a.Error())
+	}
+	if isReset(err) {
+		return "the connection was closed or reset"
+	}
+	return cause(err)
 }
 
 // TLS alert descriptions the diagnosis looks for (RFC 8446, section 6).
@@ -391,6 +403,7 @@ func classify(err error, phase Phase, timeout time.Duration, addr string) *Failu
 	timedOut := isTimeout(err)
 	if phase == PhaseDial {
 		var dnsErr *net.DNSError
+		var proxyErr *proxy.Error
 		switch {
 		case errors.As(err, &dnsErr):
 			what := "does not resolve"
@@ -401,6 +414,9 @@ func classify(err error, phase Phase, timeout time.Duration, addr string) *Failu
 			}
 			return &Failure{Code: result.CodeBadHostName, ID: result.ProblemDNS, Err: err,
 				Detail: fmt.Sprintf("host name %s %s: check the spelling and the DNS records, or use --resolve to test a server before the DNS switch", dnsErr.Name, what)}
+		case errors.As(err, &proxyErr):
+			// The proxy's own sentence names the proxy and the next step.
+			return &Failure{Code: result.CodeConnFailure, ID: result.ProblemConnection, Err: err, Detail: proxyErr.Error()}
 		case isRefused(err):
 			return &Failure{Code: result.CodeTCPRefused, ID: result.ProblemTCPRefused, Err: err,
 				Detail: fmt.Sprintf("%s refused the TCP connection: is the server listening on that port?", orServer(addr))}

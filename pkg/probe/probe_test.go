@@ -256,6 +256,7 @@ func TestProbeClassifiesEveryFailure(t *testing.T) {
 			if obs.Err == nil {
 				t.Fatalf("no failure, want %d %s", c.code, c.id)
 			}
+			t.Logf("%d %s: %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail)
 			if obs.Err.Code != c.code || obs.Err.ID != c.id {
 				t.Errorf("%d %s (%s), want %d %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail, c.code, c.id)
 			}
@@ -304,7 +305,7 @@ func TestProbeNamesWhatTheServerSpeaks(t *testing.T) {
 		{name: "TLS 1.1 only", digest: "sha256", args: []string{"-tls1_1", "-cipher", "ALL:" + legacy},
 			id: result.ProblemLegacyTLS, words: []string{"offers only TLS 1.1"}, certs: true},
 		{name: "MD5-signed certificate", digest: "md5", args: []string{"-min_protocol", "TLSv1", "-cipher", "ALL:" + legacy},
-			id: result.ProblemWeakSignature, words: []string{"speaks TLS 1.2", "certificate 0", "MD5-RSA", "SHA-256"}, certs: true},
+			id: result.ProblemWeakSignature, words: []string{"speaks TLS 1.2", "certificate 0 of its chain", "MD5-RSA", "reissue"}, certs: true},
 		{name: "SHA-1 signature algorithms only", digest: "sha256", args: []string{"-min_protocol", "TLSv1", "-sigalgs", "RSA+SHA1", "-cipher", "ALL:" + legacy},
 			id: result.ProblemWeakSignature, words: []string{"speaks TLS 1.2", "signature algorithm"}, certs: true},
 		{name: "cipher suites Go does not implement", digest: "sha256", args: []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"},
@@ -324,6 +325,7 @@ func TestProbeNamesWhatTheServerSpeaks(t *testing.T) {
 			if obs.Err == nil {
 				t.Fatalf("no failure, want 11220 %s", c.id)
 			}
+			t.Logf("%d %s: %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail)
 			if obs.Err.Code != result.CodeHandshake || obs.Err.ID != c.id {
 				t.Errorf("%d %s (%s), want 11220 %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail, c.id)
 			}
