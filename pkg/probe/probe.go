@@ -56,16 +56,18 @@ const DefaultMaxHandshakeBytes = 1 << 20
 // Options.MaxHandshakeBytes during one handshake.
 var ErrHandshakeTooLarge = errors.New("peer sent more than the handshake byte limit")
 
-// Observation is what one probe saw. Exactly one of Err and TLS is the
-// outcome of the strict handshake; Certs may be set with Err when the strict
-// handshake failed but a legacy one still showed the certificate.
+// Observation is what one probe saw. Err is nil when the strict handshake
+// completed. When it failed, TLS and Certs may still be set, from the
+// diagnostic handshake (TLS 1.2 with every suite, or TLS 1.0/1.1) that
+// completed, so that the certificate's problems are listed too.
 type Observation struct {
 	// Address is the address dialled, "ip:port", when a connection was made.
 	Address string
 	// Duration is the time from the start of the dial to the end of the
 	// last handshake.
 	Duration time.Duration
-	// TLS describes the negotiated connection; nil when no handshake completed.
+	// TLS describes the negotiated connection (the diagnostic one when Err
+	// is set); nil when no handshake completed.
 	TLS *result.TLSInfo
 	// Certs is the chain as presented, in the order presented.
 	Certs []*x509.Certificate

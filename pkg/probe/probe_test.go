@@ -35,7 +35,8 @@ func mustParse(t *testing.T, s string) target.Target {
 
 func TestClassify(t *testing.T) {
 	opErr := func(err error) error {
-		return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: err}}
+		return &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(192, 0, 2, 7), Port: 4443},
+			Err: &os.SyscallError{Syscall: "connect", Err: err}}
 	}
 	cases := []struct {
 		name  string
@@ -65,6 +66,10 @@ func TestClassify(t *testing.T) {
 			}
 			if !errors.Is(f, c.err) {
 				t.Errorf("failure does not wrap the cause")
+			}
+			var op *net.OpError
+			if errors.As(c.err, &op) && op.Addr != nil && !strings.Contains(f.Detail, "192.0.2.7:4443") {
+				t.Errorf("detail %q does not name the address 192.0.2.7:4443", f.Detail)
 			}
 		})
 	}
