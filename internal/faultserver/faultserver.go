@@ -10,11 +10,16 @@
 package faultserver
 
 import (
+	"bufio"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -300,4 +305,95 @@ func (r *Recording) Handshakes() int {
 	r.handshakes.mu.Lock()
 	defer r.handshakes.mu.Unlock()
 	return r.handshakes.n
+}
+
+// ErrNoOpenSSL results when the openssl program is not installed.
+var ErrNoOpenSSL = errors.New("faultserver: the openssl program is not installed")
+
+// OpenSSLServer is an `openssl s_server` process listening on 127.0.0.1,
+// for the servers Go cannot be: one that speaks TLS 1.2 with SHA-1-only
+// signature algorithms, presents an MD5-signed certificate, or offers only
+// cipher suites Go does not implement.
+type OpenSSLServer struct {
+	cmd   *exec.Cmd
+	stdin io.Closer
+	addr  string
+	dir   string
+	done  chan struct{}
+}
+
+// StartOpenSSL makes a fresh RSA key and a self-signed certificate for
+// example.test signed with digest ("sha256", "sha1", "md5"), then runs
+// `openssl s_server` on 127.0.0.1 with them and with args, for example
+// "-tls1_2", "-cipher", "AES128-GCM-SHA256". It returns once the server
+// accepts connections; the caller closes it.
+func StartOpenSSL(digest string, args ...string) (*OpenSSLServer, error) {
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		return nil, ErrNoOpenSSL
+	}
+	dir, err := os.MkdirTemp("", "faultserver-openssl-")
+	if err != nil {
+		return nil, fmt.Errorf("faultserver: temporary directory: %w", err)
+	}
+	key, cert := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
+	gen := exec.Command(bin, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-"+digest,
+		"-subj", "/CN=example.test", "-addext", "subjectAltName=DNS:example.test",
+		"-days", "30", "-keyout", key, "-out", cert)
+	if out, err := gen.CombinedOutput(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultserver: openssl req -%s: %w: %s", digest, err, out)
+	}
+	cmd := exec.Command(bin, append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultserver: openssl s_server: %w", err)
+	}
+	// s_server stops at the end of its standard input: hold it open.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultserver: openssl s_server: %w", err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultserver: openssl s_server: %w", err)
+	}
+	s := &OpenSSLServer{cmd: cmd, stdin: stdin, dir: dir, done: make(chan struct{})}
+	// s_server prints "ACCEPT host:port" once it listens, then a line or
+	// more for every connection: read the first, drain the rest.
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if a, ok := strings.CutPrefix(strings.TrimSpace(line), "ACCEPT "); ok {
+			s.addr = a
+			break
+		}
+		if err != nil {
+			_ = stdin.Close()
+			_ = cmd.Wait()
+			_ = os.RemoveAll(dir)
+			return nil, fmt.Errorf("faultserver: openssl s_server %s did not start: %s", strings.Join(args, " "), strings.TrimSpace(stderr.String()))
+		}
+	}
+	go func() {
+		_, _ = io.Copy(io.Discard, r)
+		close(s.done)
+	}()
+	return s, nil
+}
+
+// Addr is the server's address, "127.0.0.1:port".
+func (s *OpenSSLServer) Addr() string { return s.addr }
+
+// Close ends the process and removes its key and certificate.
+func (s *OpenSSLServer) Close() error {
+	_ = s.cmd.Process.Kill()
+	_ = s.stdin.Close()
+	<-s.done
+	_ = s.cmd.Wait()
+	return os.RemoveAll(s.dir)
 }

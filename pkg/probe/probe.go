@@ -12,10 +12,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/certgate/certgate/pkg/proxy"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
 )
@@ -53,16 +56,18 @@ const DefaultMaxHandshakeBytes = 1 << 20
 // Options.MaxHandshakeBytes during one handshake.
 var ErrHandshakeTooLarge = errors.New("peer sent more than the handshake byte limit")
 
-// Observation is what one probe saw. Exactly one of Err and TLS is the
-// outcome of the strict handshake; Certs may be set with Err when the strict
-// handshake failed but a legacy one still showed the certificate.
+// Observation is what one probe saw. Err is nil when the strict handshake
+// completed. When it failed, TLS and Certs may still be set, from the
+// diagnostic handshake (TLS 1.2 with every suite, or TLS 1.0/1.1) that
+// completed, so that the certificate's problems are listed too.
 type Observation struct {
 	// Address is the address dialled, "ip:port", when a connection was made.
 	Address string
 	// Duration is the time from the start of the dial to the end of the
 	// last handshake.
 	Duration time.Duration
-	// TLS describes the negotiated connection; nil when no handshake completed.
+	// TLS describes the negotiated connection (the diagnostic one when Err
+	// is set); nil when no handshake completed.
 	TLS *result.TLSInfo
 	// Certs is the chain as presented, in the order presented.
 	Certs []*x509.Certificate
@@ -96,9 +101,12 @@ const (
 	PhaseHandshake
 )
 
-// Probe dials t and performs the strict handshake, then, when that fails, a
-// legacy TLS 1.0/1.1 handshake to tell an outdated server apart and still
-// capture its certificate.
+// Probe dials t and performs the strict handshake. When the server refuses
+// it, Probe finds out what the server does speak, with a TLS 1.2 handshake
+// that offers every cipher suite Go implements and then a legacy TLS
+// 1.0/1.1 one, so that the failure names the real cause (only TLS 1.0/1.1,
+// RSA key exchange only, no shared cipher suite, weak signatures) and the
+// certificate is still captured for its own problems to be listed.
 func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -118,23 +126,148 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 		return obs
 	}
 	obs.Err = fail
-	if fail.Code == result.CodeHandshake && ctx.Err() == nil {
-		// The strict handshake was refused: find out whether the server only
-		// speaks TLS 1.0/1.1, and capture its chain so its problems are listed.
-		if lstate, _, lfail := handshake(ctx, t, opts, legacyConfig(t, opts)); lfail == nil && lstate.Version < tls.VersionTLS12 {
-			v := tls.VersionName(lstate.Version)
-			obs.TLS = info(lstate)
-			obs.Certs = lstate.PeerCertificates
-			obs.Err = &Failure{
-				Code:   result.CodeHandshake,
-				ID:     result.ProblemLegacyTLS,
-				Detail: fmt.Sprintf("server offers only %s; strict clients require TLS 1.2 or newer: enable TLS 1.2 and 1.3 on the server", v),
-				Err:    fail.Err,
-			}
-		}
+	if diagnosable(fail) && ctx.Err() == nil {
+		diagnose(ctx, t, opts, &obs)
 	}
 	obs.Duration = time.Since(start)
 	return obs
+}
+
+// diagnosable reports whether a failed strict handshake is worth more
+// handshakes: the peer spoke TLS (or closed the connection) and time is left.
+func diagnosable(f *Failure) bool {
+	if f.Code != result.CodeHandshake || f.Err == nil {
+		return false
+	}
+	var rh tls.RecordHeaderError
+	return !errors.As(f.Err, &rh) && !errors.Is(f.Err, ErrHandshakeTooLarge) && !isTimeout(f.Err)
+}
+
+// diagnose runs after the strict handshake failed with obs.Err. It learns
+// what the server speaks and replaces obs.Err with a failure that names the
+// cause, keeping code 11220 and the strict handshake's error.
+func diagnose(ctx context.Context, t target.Target, opts Options, obs *Observation) {
+	strict := obs.Err
+	strictAlert, _ := remoteAlert(strict.Err)
+	fail := func(id, detail string) {
+		obs.Err = &Failure{Code: result.CodeHandshake, ID: id, Detail: detail, Err: strict.Err}
+	}
+
+	wstate, _, wfail := handshake(ctx, t, opts, wideConfig(t, opts))
+	if wfail == nil {
+		// The server speaks TLS 1.2: what it chose says why the strict
+		// client could not.
+		obs.TLS = info(wstate)
+		obs.Certs = wstate.PeerCertificates
+		name := tls.CipherSuiteName(wstate.CipherSuite)
+		switch {
+		case rsaKeyExchange(wstate.CipherSuite):
+			fail(result.ProblemRSAKeyExchange, fmt.Sprintf("the server speaks TLS 1.2 but offers only RSA key exchange (%s), which strict clients refuse: enable ECDHE key exchange (for example TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) on the server", name))
+		case insecureSuite(wstate.CipherSuite):
+			fail(result.ProblemInsecureCipher, fmt.Sprintf("the server speaks TLS 1.2 but offers only cipher suites strict clients refuse (it chose %s): enable ECDHE with AES-GCM or ChaCha20-Poly1305 on the server", name))
+		default:
+			fail(result.ProblemHandshake, fmt.Sprintf("the server refused a handshake that offers TLS 1.3 (%s) but completes one that offers TLS 1.2 alone (%s): it does not tolerate TLS 1.3 clients; update its TLS library", refusal(strict.Err), name))
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	wideAlert, wideAlerted := remoteAlert(wfail.Err)
+	nothingShared := wideAlerted && (wideAlert == alertHandshakeFailure || wideAlert == alertInsufficientSecurity)
+
+	lstate, _, lfail := handshake(ctx, t, opts, legacyConfig(t, opts))
+	if lfail == nil && lstate.Version < tls.VersionTLS12 {
+		v := tls.VersionName(lstate.Version)
+		obs.TLS = info(lstate)
+		obs.Certs = lstate.PeerCertificates
+		if !nothingShared {
+			fail(result.ProblemLegacyTLS, fmt.Sprintf("the server offers only %s; strict clients require TLS 1.2 or newer: enable TLS 1.2 and 1.3 on the server", v))
+			return
+		}
+		// A server that answers a TLS 1.2 hello with "handshake failure"
+		// rather than "protocol version" speaks TLS 1.2. The suite it chose
+		// in the legacy handshake was offered in TLS 1.2 too, so what the
+		// two disagree on is the signature algorithm: TLS 1.0/1.1 sign with
+		// MD5 and SHA-1, TLS 1.2 with what the client offers.
+		if i, alg, ok := weakSigned(lstate.PeerCertificates); ok {
+			fail(result.ProblemWeakSignature, fmt.Sprintf("the server speaks TLS 1.2 but refuses it (%s) and completes only a %s handshake: certificate %d of its chain (0 is its own) is signed with %s, a signature algorithm TLS 1.2 clients do not offer; reissue the certificate signed with SHA-256", refusal(wfail.Err), v, i, alg))
+			return
+		}
+		fail(result.ProblemWeakSignature, fmt.Sprintf("the server speaks TLS 1.2 but refuses it (%s) and completes only a %s handshake, whose signatures use MD5 and SHA-1: it offers no signature algorithm a TLS 1.2 client accepts; enable SHA-256 signature algorithms (RSA-PKCS1-SHA256, ECDSA-SHA256, RSA-PSS) on the server", refusal(wfail.Err), v))
+		return
+	}
+	if nothingShared && strictAlert == wideAlert {
+		fail(result.ProblemNoSharedCipher, fmt.Sprintf("no shared cipher suite: the server refuses every TLS 1.2 and 1.3 cipher suite and signature algorithm Go implements, even insecure ones (%s); enable ECDHE with AES-GCM or ChaCha20-Poly1305 on the server", refusal(wfail.Err)))
+	}
+}
+
+// refusal says in a few words how a handshake was refused.
+func refusal(err error) string {
+	if a, ok := remoteAlert(err); ok {
+		return fmt.Sprintf("alert %q", a.Error())
+	}
+	if isReset(err) {
+		return "the connection was closed or reset"
+	}
+	return cause(err)
+}
+
+// TLS alert descriptions the diagnosis looks for (RFC 8446, section 6).
+const (
+	alertHandshakeFailure     tls.AlertError = 40
+	alertInsufficientSecurity tls.AlertError = 71
+)
+
+// remoteAlert returns the alert the peer sent, when err is one. crypto/tls
+// reports a peer's alert as a *net.OpError "remote error" whose Err has an
+// unexported type whose value is the alert's description byte.
+func remoteAlert(err error) (tls.AlertError, bool) {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "remote error" && op.Err != nil {
+		if v := reflect.ValueOf(op.Err); v.Kind() == reflect.Uint8 {
+			return tls.AlertError(v.Uint()), true
+		}
+	}
+	var a tls.AlertError
+	if errors.As(err, &a) {
+		return a, true
+	}
+	return 0, false
+}
+
+// rsaKeyExchange reports whether suite uses static RSA key exchange.
+func rsaKeyExchange(suite uint16) bool {
+	switch suite {
+	case tls.TLS_RSA_WITH_RC4_128_SHA, tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA,
+		tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.TLS_RSA_WITH_AES_256_CBC_SHA,
+		tls.TLS_RSA_WITH_AES_128_CBC_SHA256, tls.TLS_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_RSA_WITH_AES_256_GCM_SHA384:
+		return true
+	}
+	return false
+}
+
+// insecureSuite reports whether suite is one Go marks insecure.
+func insecureSuite(suite uint16) bool {
+	for _, s := range tls.InsecureCipherSuites() {
+		if s.ID == suite {
+			return true
+		}
+	}
+	return false
+}
+
+// weakSigned returns the first certificate of chain signed with MD5 or
+// SHA-1, its position and the algorithm.
+func weakSigned(chain []*x509.Certificate) (int, x509.SignatureAlgorithm, bool) {
+	for i, c := range chain {
+		switch c.SignatureAlgorithm {
+		case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+			return i, c.SignatureAlgorithm, true
+		}
+	}
+	return 0, 0, false
 }
 
 func serverName(t target.Target, opts Options) string {
@@ -157,9 +290,9 @@ func strictConfig(t target.Target, opts Options) *tls.Config {
 	}
 }
 
-// legacyConfig accepts TLS 1.0 and 1.1 with every cipher suite Go still
-// implements, to diagnose outdated servers. Its connections are never trusted.
-func legacyConfig(t target.Target, opts Options) *tls.Config {
+// everySuite lists every TLS 1.0-1.2 cipher suite Go implements, the
+// insecure ones included.
+func everySuite() []uint16 {
 	var suites []uint16
 	for _, s := range tls.CipherSuites() {
 		suites = append(suites, s.ID)
@@ -167,12 +300,29 @@ func legacyConfig(t target.Target, opts Options) *tls.Config {
 	for _, s := range tls.InsecureCipherSuites() {
 		suites = append(suites, s.ID)
 	}
+	return suites
+}
+
+// wideConfig is the strict handshake limited to TLS 1.2 and offering every
+// cipher suite Go implements, to learn whether a server that refused the
+// strict handshake speaks TLS 1.2 and what it chooses. Its connections are
+// never trusted.
+func wideConfig(t target.Target, opts Options) *tls.Config {
+	cfg := strictConfig(t, opts)
+	cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS12, tls.VersionTLS12
+	cfg.CipherSuites = everySuite()
+	return cfg
+}
+
+// legacyConfig accepts TLS 1.0 and 1.1 with every cipher suite Go still
+// implements, to diagnose outdated servers. Its connections are never trusted.
+func legacyConfig(t target.Target, opts Options) *tls.Config {
 	return &tls.Config{
 		ServerName:         serverName(t, opts),
 		InsecureSkipVerify: true, // diagnosis only; see strictConfig
 		MinVersion:         tls.VersionTLS10,
 		MaxVersion:         tls.VersionTLS11,
-		CipherSuites:       suites,
+		CipherSuites:       everySuite(),
 	}
 }
 
@@ -202,7 +352,7 @@ func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Conf
 		raw, err = d.DialContext(ctx, "tcp", dialAddr(t, opts))
 	}
 	if err != nil {
-		return tls.ConnectionState{}, "", Classify(err, PhaseDial, opts.Timeout)
+		return tls.ConnectionState{}, "", classify(err, PhaseDial, opts.Timeout, dialAddr(t, opts))
 	}
 	defer raw.Close()
 	addr := raw.RemoteAddr().String()
@@ -217,7 +367,7 @@ func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Conf
 	}
 	conn := tls.Client(raw, cfg)
 	if err := conn.HandshakeContext(ctx); err != nil {
-		return tls.ConnectionState{}, addr, Classify(err, PhaseHandshake, opts.Timeout)
+		return tls.ConnectionState{}, addr, classify(err, PhaseHandshake, opts.Timeout, addr)
 	}
 	return conn.ConnectionState(), addr, nil
 }
@@ -232,19 +382,30 @@ func info(s tls.ConnectionState) *result.TLSInfo {
 }
 
 // Classify turns a dial or handshake error into a SPEC code with a detail
-// that names the next step. It is the one place where failures are
-// classified.
+// that names the address (when err carries it) and the next step. It is
+// the one place where failures are classified; the Failure keeps err.
 func Classify(err error, phase Phase, timeout time.Duration) *Failure {
+	return classify(err, phase, timeout, "")
+}
+
+// classify is Classify with the address that was dialled, used when err
+// does not carry one.
+func classify(err error, phase Phase, timeout time.Duration, addr string) *Failure {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	timedOut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		timedOut = true
+	var op *net.OpError
+	if errors.As(err, &op) && op.Addr != nil {
+		addr = op.Addr.String()
 	}
+	peer := "the peer"
+	if addr != "" {
+		peer = addr
+	}
+	timedOut := isTimeout(err)
 	if phase == PhaseDial {
 		var dnsErr *net.DNSError
+		var proxyErr *proxy.Error
 		switch {
 		case errors.As(err, &dnsErr):
 			what := "does not resolve"
@@ -255,47 +416,87 @@ func Classify(err error, phase Phase, timeout time.Duration) *Failure {
 			}
 			return &Failure{Code: result.CodeBadHostName, ID: result.ProblemDNS, Err: err,
 				Detail: fmt.Sprintf("host name %s %s: check the spelling and the DNS records, or use --resolve to test a server before the DNS switch", dnsErr.Name, what)}
+		case errors.As(err, &proxyErr):
+			// The proxy's own sentence names the proxy and the next step.
+			return &Failure{Code: result.CodeConnFailure, ID: result.ProblemConnection, Err: err, Detail: proxyErr.Error()}
 		case isRefused(err):
 			return &Failure{Code: result.CodeTCPRefused, ID: result.ProblemTCPRefused, Err: err,
-				Detail: "connection refused: nothing listens on that port; check the port and that the server is running"}
+				Detail: fmt.Sprintf("%s refused the TCP connection: is the server listening on that port?", orServer(addr))}
 		case timedOut:
 			return &Failure{Code: result.CodeTCPTimeout, ID: result.ProblemTCPTimeout, Err: err,
-				Detail: fmt.Sprintf("no TCP connection within %s: check firewalls and the address, or raise --timeout", timeout)}
+				Detail: fmt.Sprintf("no TCP connection to %s within %s: check firewalls and the address, or raise --timeout", orServer(addr), timeout)}
+		case isReset(err):
+			return &Failure{Code: result.CodeConnFailure, ID: result.ProblemConnection, Err: err,
+				Detail: fmt.Sprintf("%s reset the TCP connection before the handshake: check the network path and any firewall in front of the server", orServer(addr))}
 		default:
 			return &Failure{Code: result.CodeConnFailure, ID: result.ProblemConnection, Err: err,
-				Detail: "connection failed: " + rootCause(err) + "; check the network path to the server"}
+				Detail: fmt.Sprintf("connection to %s failed (%s): check the network path to the server", orServer(addr), cause(err))}
 		}
 	}
 
 	var rh tls.RecordHeaderError
-	var alert tls.AlertError
 	var cve *tls.CertificateVerificationError
-	var op *net.OpError
 	detail := ""
 	switch {
 	case errors.Is(err, ErrHandshakeTooLarge):
-		detail = "the peer sent more data during the handshake than any real server does (" + rootCause(err) + "): check that the port serves TLS and that the server sends only its certificate chain"
+		detail = fmt.Sprintf("%s sent more data during the handshake than any real server does (%s): check that the port serves TLS and that the server sends only its certificate chain", peer, cause(err))
 	case timedOut:
-		detail = fmt.Sprintf("the TLS handshake did not complete within %s: the peer accepted the connection but stalled; check that the port serves TLS, or raise --timeout", timeout)
+		detail = fmt.Sprintf("the TLS handshake with %s did not complete within %s: the peer accepted the connection but stalled; check that the port serves TLS, or raise --timeout", peer, timeout)
 	case errors.As(err, &rh):
 		if looksHTTP(rh.RecordHeader[:]) {
-			detail = "the peer answered in plain HTTP, not TLS: use the port that serves HTTPS, or enable TLS on this one"
+			detail = fmt.Sprintf("%s answered in plain HTTP, not TLS: use the port that serves HTTPS, or enable TLS on this one", peer)
 		} else {
-			detail = fmt.Sprintf("the peer does not speak TLS (first bytes %q): use the port that serves HTTPS", rh.RecordHeader[:])
+			detail = fmt.Sprintf("%s does not speak TLS (first bytes %q): use the port that serves HTTPS", peer, rh.RecordHeader[:])
 		}
-	case errors.As(err, &alert):
-		detail = fmt.Sprintf("the server refused the handshake with TLS alert %q: it may offer no TLS 1.2+ version or cipher a strict client accepts, or require a different server name", alert.Error())
-	case errors.As(err, &op) && op.Op == "remote error":
-		// crypto/tls reports a peer's alert as a *net.OpError "remote error".
-		detail = fmt.Sprintf("the server refused the handshake with TLS alert %q: it may offer no TLS 1.2+ version or cipher a strict client accepts, or require a different server name", rootCause(op.Err))
+	case isAlert(err):
+		a, _ := remoteAlert(err)
+		detail = fmt.Sprintf("the server refused the handshake with TLS alert %q: it may offer no TLS 1.2+ version or cipher a strict client accepts, or require a different server name", a.Error())
 	case errors.As(err, &cve):
-		detail = "the server's certificate could not be processed: " + rootCause(err)
+		detail = "the server's certificate could not be processed: " + cause(err)
 	case isReset(err):
-		detail = "the peer closed or reset the connection during the handshake: check that the port serves TLS for this server name"
+		detail = fmt.Sprintf("%s closed or reset the connection during the handshake: check that the port serves TLS for this server name", peer)
 	default:
-		detail = "the TLS handshake failed: " + rootCause(err)
+		detail = "the TLS handshake failed: " + cause(err)
 	}
 	return &Failure{Code: result.CodeHandshake, ID: result.ProblemHandshake, Detail: detail, Err: err}
+}
+
+// orServer names addr, or "the server" when it is not known.
+func orServer(addr string) string {
+	if addr == "" {
+		return "the server"
+	}
+	return addr
+}
+
+// isTimeout reports whether err is a deadline or a network timeout.
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// isAlert reports whether err is a TLS alert the peer sent.
+func isAlert(err error) bool {
+	_, ok := remoteAlert(err)
+	return ok
+}
+
+// cause describes the innermost error for a detail: a system error by its
+// errno's description, the handshake byte cap by its limit, and any other
+// error by its own text.
+func cause(err error) string {
+	var limit limitError
+	var errno syscall.Errno
+	switch {
+	case errors.As(err, &limit):
+		return limit.Error()
+	case errors.As(err, &errno):
+		return errno.Error()
+	}
+	return rootCause(err)
 }
 
 // looksHTTP reports whether the first bytes a peer sent (a TLS record

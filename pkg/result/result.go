@@ -161,6 +161,26 @@ const (
 	ProblemRootDistrustScheduled = "root-distrust-scheduled"
 )
 
+// Problem ids of a handshake that a strict client refuses although the
+// server speaks TLS 1.2 (error, 11220): they name the real cause, where
+// legacy-tls-version is kept for servers that do not speak TLS 1.2 at all.
+const (
+	// ProblemRSAKeyExchange: the server offers only static RSA key exchange
+	// (TLS_RSA_* suites), which strict clients no longer enable.
+	ProblemRSAKeyExchange = "rsa-key-exchange-only"
+	// ProblemInsecureCipher: the server offers only cipher suites strict
+	// clients no longer enable (CBC with SHA-256, RC4, 3DES).
+	ProblemInsecureCipher = "insecure-cipher-suites-only"
+	// ProblemNoSharedCipher: the server shares no cipher suite with any
+	// client the probe can be, even one that offers every suite.
+	ProblemNoSharedCipher = "no-shared-cipher"
+	// ProblemWeakSignature: the server speaks TLS 1.2 but completes a
+	// handshake only with TLS 1.0/1.1, whose signatures use MD5 and SHA-1:
+	// it signs with, or presents a chain signed with, an algorithm TLS 1.2
+	// clients do not offer.
+	ProblemWeakSignature = "weak-signature-algorithm"
+)
+
 // Problem ids about the shape of the presented chain and the bundle's key
 // (verify and check alike).
 const (
