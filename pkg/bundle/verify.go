@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 	"github.com/certgate/certgate/pkg/verify"
@@ -21,7 +22,7 @@ type Key struct {
 
 // Verify judges a bundle (certs leaf first, in the order the server will
 // send them) with the validator of a live check — verify.Check, then
-// verify.Finalize — and, when key is not nil, checks that the key is the
+// decide.Apply — and, when key is not nil, checks that the key is the
 // leaf's. target names the bundle in the result. opts.At is truncated to
 // the second: certificate times have one-second granularity, so a
 // certificate is valid for the whole second of its notAfter. The Web PKI
@@ -32,11 +33,11 @@ func Verify(target string, certs []*x509.Certificate, stores []*truststore.Store
 	opts.WebPKI = true
 	r := result.Result{Target: target, Host: opts.Host, ValidatedAt: opts.At.UTC()}
 	out := verify.Check(certs, stores, opts)
-	r.Chain, r.Trust, r.Problems = out.Chain, out.Trust, out.Problems
+	r.Chain = out.Chain
 	if p, ok := keyProblem(certs, key); ok {
-		r.Problems = append([]result.Problem{p}, r.Problems...)
+		out.Facts.Problems = append([]result.Problem{p}, out.Facts.Problems...)
 	}
-	verify.Finalize(&r)
+	decide.Apply(&r, out.Facts)
 	return r
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
@@ -124,13 +125,13 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		msg := err.Error()
 		r.Problems = []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError,
 			Code: result.CodeInvalidURL, Cert: -1, Message: msg}}
-		verify.Finalize(&r)
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r
 	}
 	r.Host, r.Port = t.Host, t.Port
 	if deadlinePassed(ctx, cfg) {
 		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
-		verify.Finalize(&r)
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r
 	}
 	obs := probe.Probe(ctx, t, cfg.Probe)
@@ -141,11 +142,12 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		// The probe was cut short by the run's deadline, not by the peer.
 		r.TLS = nil
 		r.Problems = []result.Problem{deadlineProblem(cfg, "while this target was being checked")}
-		verify.Finalize(&r)
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r
 	}
+	var facts decide.Facts
 	if obs.Err != nil {
-		r.Problems = append(r.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
+		facts.Problems = append(facts.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
 			Code: obs.Err.Code, Cert: -1, Message: obs.Err.Detail})
 	}
 	certs := obs.Certs
@@ -154,7 +156,7 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 		maxChain = DefaultMaxChain
 	}
 	if len(certs) > maxChain {
-		r.Problems = append(r.Problems, result.Problem{ID: result.ProblemChainTooLong, Severity: result.SeverityWarn, Cert: -1,
+		facts.Problems = append(facts.Problems, result.Problem{ID: result.ProblemChainTooLong, Severity: result.SeverityWarn, Cert: -1,
 			Message: fmt.Sprintf("the server presented %d certificates; only the first %d were considered: send only the leaf and its intermediates", len(certs), maxChain)})
 		certs = certs[:maxChain]
 	}
@@ -164,8 +166,9 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 			stores = cfg.LoadStores()
 		}
 		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true})
-		r.Chain, r.Trust = out.Chain, out.Trust
-		r.Problems = append(r.Problems, out.Problems...)
+		r.Chain = out.Chain
+		facts.Presented, facts.ChainNotAfter, facts.Stores = out.Facts.Presented, out.Facts.ChainNotAfter, out.Facts.Stores
+		facts.Problems = append(facts.Problems, out.Facts.Problems...)
 		// The parsed certificates served verify only: a run that keeps its
 		// results for ordered output keeps the summaries, not the
 		// certificates.
@@ -173,7 +176,7 @@ func Check(ctx context.Context, in Input, cfg Config) result.Result {
 			r.Chain[i].X509 = nil
 		}
 	}
-	verify.Finalize(&r)
+	decide.Apply(&r, facts)
 	return r
 }
 

@@ -249,9 +249,9 @@ func benchVerify(b *testing.B, cached bool) {
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			out := Check(chains[i%len(chains)], stores, opts)
-			if !out.Trust["bench"].Trusted {
-				b.Fatalf("not trusted: %+v", out.Problems)
+			r := Check(chains[i%len(chains)], stores, opts).Result()
+			if !r.Trust["bench"].Trusted {
+				b.Fatalf("not trusted: %+v", r.Problems)
 			}
 			i++
 		}
