@@ -172,14 +172,19 @@ func Apply(r *result.Result, f Facts) {
 	default:
 		code = worst(shared)
 	}
-	if code != result.CodeNone {
-		set(r, result.StatusFail, code, detailFor(r.Problems, code, f))
-		return
-	}
-	if f.Presented == 0 {
+	if code == result.CodeNone && f.Presented == 0 {
 		// Nothing was presented and nothing went wrong on the way: there
 		// is no certificate to pass, so the gate fails closed.
-		set(r, result.StatusFail, result.CodeNoPath, "no certificate was presented, so none could be judged: configure the server with its certificate chain")
+		code = result.CodeNoPath
+	}
+	if code != result.CodeNone {
+		detail, ok := detailFor(r.Problems, code)
+		if !ok {
+			p := failClosed(f)
+			r.Problems = sortProblems(append(r.Problems, p))
+			detail = p.Message
+		}
+		set(r, result.StatusFail, code, detail)
 		return
 	}
 	if p, ok := first(r.Problems, func(p result.Problem) bool {
@@ -247,22 +252,35 @@ func problems(f Facts, best int, codes []result.Code, anyPath bool) []result.Pro
 	return sortProblems(dedupe(ps))
 }
 
-// detailFor is the message of the first error with the code; when none
-// carries it (a store without a path and without a reason), it says so.
-func detailFor(ps []result.Problem, code result.Code, f Facts) string {
+// detailFor is the message of the first error with the code.
+func detailFor(ps []result.Problem, code result.Code) (string, bool) {
 	for _, p := range ps {
 		if p.Severity == result.SeverityError && KindOf(p.ID) == KindCertificate && (p.Code == code || p.Code == result.CodeNone && code == result.CodeNoPath) {
-			return p.Message
+			return p.Message, true
 		}
 	}
-	if len(f.Stores) == 0 {
-		return "no trust store was asked, so the chain was not judged: select a store with --store or pass a root with --ca-file"
+	return "", false
+}
+
+// failClosed is the problem of a result that fails with no finding to
+// say why: nothing presented, no store asked, or no store that says why
+// it has no path.
+func failClosed(f Facts) result.Problem {
+	p := result.Problem{ID: result.ProblemUnknownAuthority, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: -1}
+	switch {
+	case f.Presented == 0:
+		p.ID = result.ProblemNoCertificate
+		p.Message = "no certificate was presented, so none could be judged: configure the server with its certificate chain"
+	case len(f.Stores) == 0:
+		p.Message = "no trust store was asked, so the chain was not judged and does not pass: select a store with --store or pass a root with --ca-file"
+	default:
+		names := make([]string, 0, len(f.Stores))
+		for _, s := range f.Stores {
+			names = append(names, s.Name)
+		}
+		p.Message = fmt.Sprintf("no path leads to a root of %s: use a certificate from a CA a selected store trusts", StoresPhrase(names))
 	}
-	names := make([]string, 0, len(f.Stores))
-	for _, s := range f.Stores {
-		names = append(names, s.Name)
-	}
-	return fmt.Sprintf("no path leads to a root of %s: use a certificate from a CA a selected store trusts", StoresPhrase(names))
+	return p
 }
 
 // StoresPhrase names stores for a message: "the mozilla store", "the
