@@ -55,9 +55,9 @@ func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, 
 	for _, u := range uses {
 		c := u.root.Certificate()
 		if opts.WarnDays > 0 && !opts.At.After(c.NotAfter) &&
-			!c.NotAfter.After(opts.At.Add(time.Duration(opts.WarnDays)*24*time.Hour)) {
+			!c.NotAfter.After(warnLimit(opts)) {
 			expiring = append(expiring, fmt.Sprintf("root %q of %s, which expires on %s (in %s, within --warn-days %d)",
-				u.root.Name, storesPhrase(u.stores), c.NotAfter.UTC().Format(time.RFC3339), span(c.NotAfter.Sub(opts.At)), opts.WarnDays))
+				u.root.Name, storesPhrase(u.stores), c.NotAfter.UTC().Format(time.RFC3339), span(opts.At, c.NotAfter), opts.WarnDays))
 			expCert = append(expCert, presentedIndex(certs, c))
 			expStores = append(expStores, u.stores...)
 		}
@@ -67,7 +67,7 @@ func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, 
 				continue
 			}
 			scheduled = append(scheduled, fmt.Sprintf("root %q of %s, which %s distrusts for certificates issued after %s (in %s)",
-				u.root.Name, storesPhrase(u.stores), rule.Name, cutoff.UTC().Format(time.RFC3339), span(cutoff.Sub(opts.At))))
+				u.root.Name, storesPhrase(u.stores), rule.Name, cutoff.UTC().Format(time.RFC3339), span(opts.At, cutoff)))
 			schedCert = append(schedCert, presentedIndex(certs, c))
 			schedStores = append(schedStores, u.stores...)
 		}

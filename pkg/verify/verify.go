@@ -342,12 +342,12 @@ func timeProblems(certs, path []*x509.Certificate, at time.Time, store string) [
 		switch {
 		case at.After(c.NotAfter):
 			p.ID = result.ProblemExpired
-			p.Message = fmt.Sprintf("%s expired %s (not after %s); %s", role, ago(at.Sub(c.NotAfter)),
+			p.Message = fmt.Sprintf("%s expired %s (not after %s); %s", role, ago(c.NotAfter, at),
 				c.NotAfter.UTC().Format(time.RFC3339), renewHint(k, idx))
 		case at.Before(c.NotBefore):
 			p.ID = result.ProblemNotYetValid
 			p.Message = fmt.Sprintf("%s is not valid until %s (%s from the validation time); check the server's and the issuer's clocks, or wait",
-				role, c.NotBefore.UTC().Format(time.RFC3339), span(c.NotBefore.Sub(at)))
+				role, c.NotBefore.UTC().Format(time.RFC3339), span(at, c.NotBefore))
 		default:
 			continue
 		}
@@ -396,25 +396,33 @@ func displayName(c *x509.Certificate) string {
 	return "(no subject)"
 }
 
-func days(d time.Duration) int { return int(d.Hours() / 24) }
-
-func span(d time.Duration) string {
-	if d < 0 {
-		d = -d
+// span says how far apart two times are, in days, hours or minutes. It
+// counts seconds, never a time.Duration, which cannot hold more than 292
+// years: certificates valid from year 1 to 9999 are real.
+func span(a, b time.Time) string {
+	secs := b.Unix() - a.Unix()
+	if secs < 0 {
+		secs = -secs
 	}
-	switch n := days(d); {
+	switch n := secs / 86400; {
 	case n >= 2:
 		return fmt.Sprintf("%d days", n)
 	case n == 1:
 		return "1 day"
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
+	case secs >= 2*3600:
+		return fmt.Sprintf("%d hours", secs/3600)
 	default:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+		return fmt.Sprintf("%d minutes", secs/60)
 	}
 }
 
-func ago(d time.Duration) string { return span(d) + " ago" }
+func ago(then, now time.Time) string { return span(then, now) + " ago" }
+
+// warnLimit is --warn-days after the validation time, by the calendar: a
+// time.Duration would overflow past 292 years and warn about nothing.
+func warnLimit(opts Options) time.Time {
+	return opts.At.AddDate(0, 0, opts.WarnDays)
+}
 
 // soonProblems warns about presented certificates that expire within
 // WarnDays of At (and are valid now).
@@ -422,7 +430,7 @@ func soonProblems(certs []*x509.Certificate, opts Options) []result.Problem {
 	if opts.WarnDays <= 0 {
 		return nil
 	}
-	limit := opts.At.Add(time.Duration(opts.WarnDays) * 24 * time.Hour)
+	limit := warnLimit(opts)
 	var ps []result.Problem
 	for i, c := range certs {
 		if opts.At.After(c.NotAfter) || opts.At.Before(c.NotBefore) || c.NotAfter.After(limit) {
@@ -431,7 +439,7 @@ func soonProblems(certs []*x509.Certificate, opts Options) []result.Problem {
 		role := roleName(i, len(certs), c)
 		ps = append(ps, result.Problem{ID: result.ProblemExpiresSoon, Severity: result.SeverityWarn, Cert: i,
 			Message: fmt.Sprintf("%s expires in %s (not after %s), within --warn-days %d; renew it before then",
-				role, span(c.NotAfter.Sub(opts.At)), c.NotAfter.UTC().Format(time.RFC3339), opts.WarnDays)})
+				role, span(opts.At, c.NotAfter), c.NotAfter.UTC().Format(time.RFC3339), opts.WarnDays)})
 	}
 	return ps
 }
