@@ -84,6 +84,12 @@ func TestLimboConformance(t *testing.T) {
 	if sum.Limbo.Agree < minLimboAgree {
 		t.Errorf("x509-limbo agreement %d/182, want at least %d", sum.Limbo.Agree, minLimboAgree)
 	}
+	// Every x509-limbo bundle loads; a certificate that does not parse is
+	// judged as a malformed-certificate result, as verify does.
+	t.Logf("malformed certificates judged: %d, bundles not loaded: %d, trust anchors refused: %d", sum.Malformed, sum.NotLoaded, sum.StoreRefused)
+	if sum.NotLoaded != 0 || sum.Malformed == 0 {
+		t.Errorf("%d x509-limbo bundles not loaded and %d judged malformed, want 0 not loaded", sum.NotLoaded, sum.Malformed)
+	}
 	if p := sum.All.Percent(); p < minAllPercent {
 		t.Errorf("overall agreement %.2f%%, want at least %.2f%%", p, minAllPercent)
 	}

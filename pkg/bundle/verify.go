@@ -29,6 +29,13 @@ type Key struct {
 // rules are always applied (verify.Options.WebPKI): a bundle about to be
 // deployed is the moment to hear about its CA's mistakes.
 func Verify(target string, certs []*x509.Certificate, stores []*truststore.Store, opts verify.Options, key *Key) result.Result {
+	return VerifyLenient(target, certs, nil, stores, opts, key)
+}
+
+// VerifyLenient is Verify for a bundle some of whose certificates did not
+// parse (LoadChainLenient): the others are judged, and each malformed one
+// is a malformed-certificate error (11237) naming its file and place.
+func VerifyLenient(target string, certs []*x509.Certificate, bad []Malformed, stores []*truststore.Store, opts verify.Options, key *Key) result.Result {
 	opts.At = opts.At.Truncate(time.Second)
 	opts.WebPKI = true
 	r := result.Result{Target: target, Host: opts.Host, ValidatedAt: opts.At.UTC()}
@@ -36,6 +43,9 @@ func Verify(target string, certs []*x509.Certificate, stores []*truststore.Store
 	r.Chain = out.Chain
 	if p, ok := keyProblem(certs, key); ok {
 		out.Facts.Problems = append([]result.Problem{p}, out.Facts.Problems...)
+	}
+	if len(bad) > 0 {
+		out.Facts.Problems = append(out.Facts.Problems, MalformedProblem(bad))
 	}
 	decide.Apply(&r, out.Facts)
 	return r

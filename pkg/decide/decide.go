@@ -337,6 +337,9 @@ func sortProblems(ps []result.Problem) []result.Problem {
 		if ka, kb := KindOf(a.ID), KindOf(b.ID); ka != kb {
 			return ka > kb // local, then connection, then certificate
 		}
+		if ma, mb := a.ID == result.ProblemMalformedCertificate, b.ID == result.ProblemMalformedCertificate; ma != mb {
+			return ma // what could not be parsed explains the rest
+		}
 		if a.Code.Precedence() != b.Code.Precedence() {
 			return a.Code.Precedence() < b.Code.Precedence()
 		}
