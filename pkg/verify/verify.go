@@ -133,6 +133,7 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 	problems = append(problems, shapeProblems(certs, judgements, best, opts)...)
 	problems = append(problems, webPKIProblems(certs, judgements, best, opts)...)
 	problems = append(problems, lifecycleProblems(certs, judgements, opts)...)
+	problems = append(problems, anchorProblems(certs, judgements)...)
 	f.Problems = append(f.Problems, problems...)
 	return out
 }
@@ -171,6 +172,37 @@ func mergeStoreProblems(certs []*x509.Certificate, js []*storeJudgement) {
 			j.problems[0] = p
 		}
 	}
+}
+
+// anchorProblems warns when every path found ends at a certificate that is
+// not a root: an intermediate given as a trust anchor (--ca-file, a
+// --store file) makes a chain pass here that lacks the intermediates a
+// real client needs to reach the root. One warning names every store and
+// anchor concerned.
+func anchorProblems(certs []*x509.Certificate, js []*storeJudgement) []result.Problem {
+	var parts, stores []string
+	idx := -2
+	for _, j := range js {
+		if j.path == nil {
+			continue
+		}
+		anchor := j.path[len(j.path)-1]
+		if bytes.Equal(anchor.RawIssuer, anchor.RawSubject) {
+			return nil // some path reaches a real root
+		}
+		parts = append(parts, fmt.Sprintf("the %s store holds %q, which is not a root (it is issued by %q)", j.store.Name, displayName(anchor), issuerName(anchor)))
+		stores = append(stores, j.store.Name)
+		if i := presentedIndex(certs, anchor); idx == -2 || idx == i {
+			idx = i
+		} else {
+			idx = -1
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []result.Problem{{ID: result.ProblemIntermediateAsRoot, Severity: result.SeverityWarn, Cert: idx, Store: oneStore(stores),
+		Message: strings.Join(parts, "; ") + ": the chain passes only because an intermediate is trusted as an anchor; clients that trust the root need the server to send every intermediate up to it, so give the root as the trust anchor and check the chain again"}}
 }
 
 // earliestNotAfter is the earliest notAfter among certs.

@@ -55,3 +55,45 @@ func TestCalendarExtremes(t *testing.T) {
 		})
 	}
 }
+
+// TestIntermediateAsAnchor: an intermediate trusted as an anchor does not
+// make an incomplete chain pass silently.
+func TestIntermediateAsAnchor(t *testing.T) {
+	root := testpki.NewRoot(t, "Anchor Root")
+	inter := root.Intermediate(t, "Anchor CA")
+	leaf := inter.Leaf(t)
+	tests := []struct {
+		name   string
+		stores []*truststore.Store
+		status result.Status
+		warn   bool
+	}{
+		{name: "intermediate as the only anchor", stores: []*truststore.Store{storeOf("inter.pem", inter.Cert)}, status: result.StatusWarn, warn: true},
+		{name: "root as anchor", stores: []*truststore.Store{storeOf("root.pem", root.Cert)}, status: result.StatusOK},
+		{name: "another store has the root", stores: []*truststore.Store{storeOf("inter.pem", inter.Cert), storeOf("root.pem", root.Cert)}, status: result.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			certs := []*x509.Certificate{leaf.Cert}
+			if !tt.warn {
+				certs = append(certs, inter.Cert)
+			}
+			r := Check(certs, tt.stores, Options{At: testpki.Epoch, Host: "example.test"}).Result()
+			if r.Status != tt.status {
+				t.Errorf("status %s (%s), want %s", r.Status, r.Detail, tt.status)
+			}
+			var p *result.Problem
+			for i := range r.Problems {
+				if r.Problems[i].ID == result.ProblemIntermediateAsRoot {
+					p = &r.Problems[i]
+				}
+			}
+			switch {
+			case tt.warn && (p == nil || p.Severity != result.SeverityWarn || !strings.Contains(p.Message, `"Anchor CA"`) || !strings.Contains(p.Message, "inter.pem")):
+				t.Errorf("problem %+v, want a warning naming inter.pem and \"Anchor CA\"", p)
+			case !tt.warn && p != nil:
+				t.Errorf("unexpected %+v", p)
+			}
+		})
+	}
+}
