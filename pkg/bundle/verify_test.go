@@ -47,6 +47,8 @@ func TestVerifyVerdictsAgree(t *testing.T) {
 		code      result.Code
 		detailHas []string
 		notAfter  time.Time
+		// notProblem must appear in no problem's message.
+		notProblem string
 	}{
 		{name: "good bundle", certs: []*x509.Certificate{leaf.Cert, inter.Cert}, stores: []*truststore.Store{mozilla, java}, host: "example.test",
 			status: result.StatusOK, notAfter: leaf.Cert.NotAfter},
@@ -57,7 +59,7 @@ func TestVerifyVerdictsAgree(t *testing.T) {
 		{name: "SHA-1 signed leaf", certs: []*x509.Certificate{sha1Leaf.Cert, inter.Cert}, stores: []*truststore.Store{mozilla}, host: "example.test",
 			status: result.StatusFail, code: result.CodeNoPath, detailHas: []string{"insecure algorithm", "ECDSA-SHA1"}},
 		{name: "leaf expired before its intermediate was issued", certs: []*x509.Certificate{oldLeaf.Cert, lateInter.Cert}, stores: []*truststore.Store{mozilla}, host: "example.test",
-			status: result.StatusFail, code: result.CodeExpired, detailHas: []string{`leaf certificate "example.test"`}},
+			status: result.StatusFail, code: result.CodeExpired, detailHas: []string{`leaf certificate "example.test" expired`}, notProblem: "Late CA"},
 		{name: "no store trusts it: every store named", certs: []*x509.Certificate{leaf.Cert, inter.Cert}, stores: []*truststore.Store{foreign, storeOf("corp.pem", other.Cert)}, host: "example.test",
 			status: result.StatusFail, code: result.CodeNoPath, detailHas: []string{"neither foreign nor corp.pem trusts it"}},
 	}
@@ -70,6 +72,11 @@ func TestVerifyVerdictsAgree(t *testing.T) {
 			for _, s := range tt.detailHas {
 				if !strings.Contains(r.Detail, s) {
 					t.Errorf("detail %q, want it to name %q", r.Detail, s)
+				}
+			}
+			for _, p := range r.Problems {
+				if tt.notProblem != "" && strings.Contains(p.Message, tt.notProblem) {
+					t.Errorf("problem %s names %q: %s", p.ID, tt.notProblem, p.Message)
 				}
 			}
 			best := result.CodeNoPath

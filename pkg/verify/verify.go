@@ -149,7 +149,7 @@ func mergeStoreProblems(certs []*x509.Certificate, js []*storeJudgement) {
 	groups := map[key][]*storeJudgement{}
 	var order []key
 	for _, j := range js {
-		if j.pathErr == nil || len(j.problems) != 1 {
+		if j.pathErr == nil || len(j.problems) != 1 || j.problems[0].Code != result.CodeNoPath {
 			continue
 		}
 		k := key{j.problems[0].ID, j.problems[0].Cert}
@@ -256,6 +256,15 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 		p := pathProblem(certs, s, []string{s.Name}, firstErr)
 		j.code = p.Code // 11236 when only time stood in the way
 		j.pathErr = firstErr
+		if p.Code == result.CodeExpired {
+			// No time fits every certificate at once (a leaf that expired
+			// before its intermediate was issued): name what is outside
+			// its validity at the validation time, not at the time tried.
+			if tp := timeProblems(certs, nil, opts.At, s.Name); len(tp) > 0 {
+				j.problems = append(j.problems, tp...)
+				return j
+			}
+		}
 		j.problems = append(j.problems, p)
 		return j
 	}
