@@ -100,3 +100,52 @@ func TestVerifyVerdictsAgree(t *testing.T) {
 		})
 	}
 }
+
+// TestParseLenient keeps the certificates that parse and names those that
+// do not by file, index and PEM block.
+func TestParseLenient(t *testing.T) {
+	root := testpki.NewRoot(t, "Lenient Root")
+	leaf := root.Leaf(t)
+	bad := append([]byte{}, leaf.Cert.Raw...)
+	bad[15] |= 0x80 // the serial's sign bit: crypto/x509 refuses a negative serial
+	if _, err := x509.ParseCertificate(bad); err == nil {
+		t.Fatal("the edited certificate still parses")
+	}
+	badPEM := string(testpki.PEM(&x509.Certificate{Raw: bad}))
+	tests := []struct {
+		name      string
+		data      []byte
+		good      int
+		malformed []Malformed // Path, Index, Block
+		wantErr   bool
+	}{
+		{name: "PEM, bad block between good ones", data: []byte(string(testpki.PEM(leaf.Cert)) + "notes\n" + badPEM + string(testpki.PEM(root.Cert))),
+			good: 2, malformed: []Malformed{{Path: "b.pem", Index: 2, Block: 2}}},
+		{name: "DER, bad certificate second", data: append(append([]byte{}, leaf.Cert.Raw...), bad...), good: 1, malformed: []Malformed{{Path: "b.pem", Index: 2}}},
+		{name: "only a bad certificate", data: []byte(badPEM), malformed: []Malformed{{Path: "b.pem", Index: 1, Block: 1}}},
+		{name: "no certificate at all", data: []byte("hello\n"), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			certs, mal, err := ParseLenient("b.pem", tt.data)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err %v, want error %v", err, tt.wantErr)
+			}
+			if len(certs) != tt.good || len(mal) != len(tt.malformed) {
+				t.Fatalf("%d good and %d malformed, want %d and %d", len(certs), len(mal), tt.good, len(tt.malformed))
+			}
+			for i, m := range mal {
+				w := tt.malformed[i]
+				if m.Path != w.Path || m.Index != w.Index || m.Block != w.Block || m.Err == nil {
+					t.Errorf("malformed %+v, want %+v with an error", m, w)
+				}
+			}
+			if len(mal) > 0 {
+				p := MalformedProblem(mal)
+				if p.ID != result.ProblemMalformedCertificate || p.Code != result.CodeNoPath || !strings.Contains(p.Message, "b.pem") || !strings.Contains(p.Message, "negative serial") {
+					t.Errorf("problem %+v", p)
+				}
+			}
+		})
+	}
+}
