@@ -165,7 +165,9 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 		return err
 	}
 
-	chain, err := bundle.LoadChain(o.Files)
+	// A certificate that does not parse is a finding of the result
+	// (malformed-certificate), not a usage error: the rest is judged.
+	chain, malformed, err := bundle.LoadChainLenient(o.Files)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -206,7 +208,7 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 	host := o.host
 	certs := bundle.X509(chain)
 	vopts := verify.Options{At: at, WarnDays: o.Common.WarnDays, Host: host, SkipHostname: host == "", Intermediates: extra}
-	r := bundle.Verify(strings.Join(o.Files, ","), certs, stores, vopts, key)
+	r := bundle.VerifyLenient(strings.Join(o.Files, ","), certs, malformed, stores, vopts, key)
 
 	var fixErr error
 	if o.FixChain != "" {

@@ -60,6 +60,8 @@ func TestVerifyBundles(t *testing.T) {
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	wrongKey := writeFile(t, dir, "other.pem", keyPEM(t, other))
 	store := "--store=" + p.store
+	badLeaf := writeFile(t, dir, "bad.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: negativeSerial(t, leaf.Cert.Raw)}))
+	badDER := writeFile(t, dir, "bad.der", append(append([]byte{}, leaf.Cert.Raw...), negativeSerial(t, p.inter.Cert.Raw)...))
 
 	tests := []struct {
 		name    string
@@ -84,6 +86,8 @@ func TestVerifyBundles(t *testing.T) {
 		{"matching key", []string{store, "--host", "example.test", "--key", key, full}, 0, result.StatusOK, 0, "", ""},
 		{"key mismatch", []string{store, "--host", "example.test", "--key", wrongKey, full}, 1, result.StatusFail, result.CodeHandshake, result.ProblemKeyMismatch, ""},
 		{"untrusted by the default stores", []string{"--host", "example.test", full}, 1, result.StatusFail, result.CodeNoPath, result.ProblemUnknownAuthority, ""},
+		{"malformed leaf is a result, the other files judged", []string{store, "--host", "example.test", badLeaf, interPEM}, 1, result.StatusFail, result.CodeNoPath, result.ProblemMalformedCertificate, ""},
+		{"malformed certificate in DER", []string{store, "--host", "example.test", badDER}, 1, result.StatusFail, result.CodeNoPath, result.ProblemMalformedCertificate, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,6 +109,35 @@ func TestVerifyBundles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// negativeSerial returns der with the sign bit of its serial number set:
+// a certificate crypto/x509 refuses to parse.
+func negativeSerial(t *testing.T, der []byte) []byte {
+	t.Helper()
+	out := append([]byte{}, der...)
+	// Certificate SEQUENCE, then TBSCertificate SEQUENCE, then [0] version,
+	// then the serial INTEGER.
+	skipHeader := func(i int) int {
+		if out[i+1] < 0x80 {
+			return i + 2
+		}
+		return i + 2 + int(out[i+1]&0x7f)
+	}
+	i := skipHeader(0)  // into Certificate
+	i = skipHeader(i)   // into TBSCertificate
+	if out[i] != 0xa0 { // version
+		t.Fatal("no explicit version in the test certificate")
+	}
+	i += 2 + int(out[i+1]) // past [0] version (short form)
+	if out[i] != 0x02 {
+		t.Fatalf("no serial INTEGER at %d", i)
+	}
+	out[skipHeader(i)] |= 0x80
+	if _, err := x509.ParseCertificate(out); err == nil {
+		t.Fatal("the edited certificate still parses")
+	}
+	return out
 }
 
 func hasID(r result.Result, id string) bool {

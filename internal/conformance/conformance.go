@@ -104,6 +104,12 @@ type Outcome struct {
 	Result result.Result
 	// LoadErr is the bundle loader's error, when the bundle did not load.
 	LoadErr error
+	// StoreRefused is true when the bundle loaded but a trust anchor of
+	// the testcase does not parse: verify refuses such a store file.
+	StoreRefused bool
+	// Malformed counts the certificates of the bundle that did not parse
+	// and were judged as a malformed-certificate result, as verify does.
+	Malformed int
 	// Agree is true when the answer agrees with the expectation.
 	Agree bool
 	// Why says how the answer was reached: "fail 11237", "warn: ca-as-leaf", ….
@@ -124,15 +130,31 @@ func Run(c *Case, now time.Time) Outcome {
 		}
 		at = t
 	}
-	certs, err := bundle.Parse("leaf", []byte(c.LeafPEM))
-	if err == nil && strings.TrimSpace(c.Intermediates) != "" {
-		var inter []*x509.Certificate
-		inter, err = bundle.Parse("intermediates", []byte(c.Intermediates))
-		certs = append(certs, inter...)
+	// The bundle is loaded as verify loads it: a certificate that does
+	// not parse is a finding of the result, not a load error.
+	var certs []*x509.Certificate
+	var bad []bundle.Malformed
+	files := []struct{ name, data string }{{"leaf", c.LeafPEM}, {"intermediates", c.Intermediates}}
+	var err error
+	for _, f := range files {
+		if f.name != "leaf" && strings.TrimSpace(f.data) == "" {
+			continue
+		}
+		var cs []bundle.Cert
+		var mal []bundle.Malformed
+		cs, mal, err = bundle.ParseLenient(f.name, []byte(f.data))
+		if err != nil {
+			break
+		}
+		certs = append(certs, bundle.X509(cs)...)
+		bad = append(bad, mal...)
 	}
 	var roots []*x509.Certificate
 	if err == nil {
 		roots, err = bundle.Parse("roots", []byte(c.RootsPEM))
+		// A trust anchor that does not parse is a store file verify
+		// refuses (--ca-file, exit 2), not a bundle it judges.
+		o.StoreRefused = err != nil
 	}
 	if err != nil {
 		o.LoadErr = err
@@ -151,7 +173,8 @@ func Run(c *Case, now time.Time) Outcome {
 	} else {
 		opts.SkipHostname = true
 	}
-	o.Result = bundle.Verify(c.ID, certs, []*truststore.Store{store}, opts, nil)
+	o.Malformed = len(bad)
+	o.Result = bundle.VerifyLenient(c.ID, certs, bad, []*truststore.Store{store}, opts, nil)
 	o.Agree, o.Why = judge(c, &o.Result)
 	return o
 }
@@ -243,6 +266,11 @@ type Summary struct {
 	Limbo, BetterTLS, All Tally
 	// Disagreements lists the outcomes that disagree, in input order.
 	Disagreements []Outcome
+	// NotLoaded counts x509-limbo testcases whose bundle did not load at
+	// all (no result: verify's exit 2); StoreRefused those whose trust
+	// anchor does not parse (verify refuses the store file, exit 2);
+	// Malformed those judged with a malformed-certificate result.
+	NotLoaded, StoreRefused, Malformed int
 }
 
 // Score tallies outcomes.
@@ -268,6 +296,15 @@ func Score(outs []Outcome) Summary {
 		}
 		if !o.Agree {
 			s.Disagreements = append(s.Disagreements, o)
+		}
+		switch {
+		case o.Case.Limbo() && o.StoreRefused:
+			s.StoreRefused++
+		case o.Case.Limbo() && o.LoadErr != nil:
+			s.NotLoaded++
+		}
+		if o.Case.Limbo() && o.Malformed > 0 {
+			s.Malformed++
 		}
 	}
 	for _, t := range by {
@@ -298,6 +335,7 @@ func Write(w io.Writer, s Summary, verbose bool) error {
 	for _, t := range []Tally{s.Limbo, s.BetterTLS, s.All} {
 		fmt.Fprintf(bw, "%-32s %7d %7d %7.2f%%\n", t.Name, t.Agree, t.Total, t.Percent())
 	}
+	fmt.Fprintf(bw, "\nx509-limbo testcases with a malformed certificate judged as a result: %d; bundle not loaded: %d; trust anchor refused: %d\n", s.Malformed, s.NotLoaded, s.StoreRefused)
 	if verbose && len(s.Disagreements) > 0 {
 		fmt.Fprintf(bw, "\ndisagreements (%d):\n", len(s.Disagreements))
 		for _, o := range s.Disagreements {

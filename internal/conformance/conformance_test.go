@@ -102,6 +102,12 @@ func TestLimboConformance(t *testing.T) {
 	for _, miss := range belowFloors(sum) {
 		t.Error(miss)
 	}
+	// Every x509-limbo bundle loads; a certificate that does not parse is
+	// judged as a malformed-certificate result, as verify does.
+	t.Logf("malformed certificates judged: %d, bundles not loaded: %d, trust anchors refused: %d", sum.Malformed, sum.NotLoaded, sum.StoreRefused)
+	if sum.NotLoaded != 0 || sum.Malformed == 0 {
+		t.Errorf("%d x509-limbo bundles not loaded and %d judged malformed, want 0 not loaded", sum.NotLoaded, sum.Malformed)
+	}
 }
 
 func TestJudgeNeedsAnExplainingWarning(t *testing.T) {

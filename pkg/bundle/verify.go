@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 	"github.com/certgate/certgate/pkg/verify"
@@ -21,22 +22,32 @@ type Key struct {
 
 // Verify judges a bundle (certs leaf first, in the order the server will
 // send them) with the validator of a live check — verify.Check, then
-// verify.Finalize — and, when key is not nil, checks that the key is the
+// decide.Apply — and, when key is not nil, checks that the key is the
 // leaf's. target names the bundle in the result. opts.At is truncated to
 // the second: certificate times have one-second granularity, so a
 // certificate is valid for the whole second of its notAfter. The Web PKI
 // rules are always applied (verify.Options.WebPKI): a bundle about to be
 // deployed is the moment to hear about its CA's mistakes.
 func Verify(target string, certs []*x509.Certificate, stores []*truststore.Store, opts verify.Options, key *Key) result.Result {
+	return VerifyLenient(target, certs, nil, stores, opts, key)
+}
+
+// VerifyLenient is Verify for a bundle some of whose certificates did not
+// parse (LoadChainLenient): the others are judged, and each malformed one
+// is a malformed-certificate error (11237) naming its file and place.
+func VerifyLenient(target string, certs []*x509.Certificate, bad []Malformed, stores []*truststore.Store, opts verify.Options, key *Key) result.Result {
 	opts.At = opts.At.Truncate(time.Second)
 	opts.WebPKI = true
 	r := result.Result{Target: target, Host: opts.Host, ValidatedAt: opts.At.UTC()}
 	out := verify.Check(certs, stores, opts)
-	r.Chain, r.Trust, r.Problems = out.Chain, out.Trust, out.Problems
+	r.Chain = out.Chain
 	if p, ok := keyProblem(certs, key); ok {
-		r.Problems = append([]result.Problem{p}, r.Problems...)
+		out.Facts.Problems = append([]result.Problem{p}, out.Facts.Problems...)
 	}
-	verify.Finalize(&r)
+	if len(bad) > 0 {
+		out.Facts.Problems = append(out.Facts.Problems, MalformedProblem(bad))
+	}
+	decide.Apply(&r, out.Facts)
 	return r
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/certgate/certgate/internal/faultserver"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
 )
@@ -265,6 +266,11 @@ func TestProbeClassifiesEveryFailure(t *testing.T) {
 			if obs.Err.Code != c.code || obs.Err.ID != c.id {
 				t.Errorf("%d %s (%s), want %d %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail, c.code, c.id)
 			}
+			// The decision must read every probe failure as the
+			// connection's, whatever certificate came with it.
+			if k := decide.KindOf(obs.Err.ID); k != decide.KindConnection {
+				t.Errorf("decide.KindOf(%s) = %d, want KindConnection", obs.Err.ID, k)
+			}
 			for _, w := range c.words {
 				if w = strings.ReplaceAll(w, "ADDR", addr); !strings.Contains(obs.Err.Detail, w) {
 					t.Errorf("detail %q does not say %q", obs.Err.Detail, w)
@@ -333,6 +339,9 @@ func TestProbeNamesWhatTheServerSpeaks(t *testing.T) {
 			t.Logf("%d %s: %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail)
 			if obs.Err.Code != result.CodeHandshake || obs.Err.ID != c.id {
 				t.Errorf("%d %s (%s), want 11220 %s", obs.Err.Code, obs.Err.ID, obs.Err.Detail, c.id)
+			}
+			if k := decide.KindOf(obs.Err.ID); k != decide.KindConnection {
+				t.Errorf("decide.KindOf(%s) = %d, want KindConnection", obs.Err.ID, k)
 			}
 			for _, w := range c.words {
 				if !strings.Contains(obs.Err.Detail, w) {

@@ -261,6 +261,18 @@ const (
 	ProblemLocalResource = "local-resource-exhausted"
 )
 
+// Problem ids about certificates that could not be judged at all.
+const (
+	// ProblemMalformedCertificate: a certificate that crypto/x509 (and so a
+	// strict client) cannot parse (error, 11237). Its message names the
+	// block and the parse error.
+	ProblemMalformedCertificate = "malformed-certificate"
+	// ProblemIntermediateAsRoot: a trust store file (--ca-file, --store)
+	// holds a certificate that is not self-signed, so it is trusted as an
+	// anchor although real clients trust only the root above it (warn).
+	ProblemIntermediateAsRoot = "intermediate-as-root"
+)
+
 // Problem is one defect or note about a target.
 type Problem struct {
 	// ID is a stable kebab-case identifier, one of the Problem* constants.

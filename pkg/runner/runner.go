@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
@@ -266,13 +267,13 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		msg := err.Error()
 		r.Problems = []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError,
 			Code: result.CodeInvalidURL, Cert: -1, Message: msg}}
-		verify.Finalize(&r)
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r, true
 	}
 	r.Host, r.Port = t.Host, t.Port
 	if deadlinePassed(ctx, cfg) {
 		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
-		verify.Finalize(&r)
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r, true
 	}
 	if interrupted(ctx, cfg) {
@@ -286,7 +287,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		// The probe was cut short by the run's deadline, not by the peer.
 		r.TLS = nil
 		r.Problems = []result.Problem{deadlineProblem(cfg, "while this target was being checked")}
-		verify.Finalize(&r)
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r, true
 	}
 	if obs.Err != nil && interrupted(ctx, cfg) {
@@ -297,15 +298,12 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		r.TLS = nil
 		r.Problems = []result.Problem{{ID: result.ProblemLocalResource, Severity: result.SeverityError, Cert: -1,
 			Message: fmt.Sprintf("certgate ran out of a local resource while checking this target (%v); this is certgate's limit, not the server's: raise the open-file limit (ulimit -n) or lower --concurrency", probe.LocalCause(obs.Err))}}
-		verify.Finalize(&r)
-		// Finalize reads a code-less error as a certificate failure; this
-		// one is a local error and blames nobody.
-		r.Status, r.Code, r.Detail = result.StatusError, result.CodeNone, r.Problems[0].Message
-		r.Message = r.Code.Message()
+		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r, true
 	}
+	var facts decide.Facts
 	if obs.Err != nil {
-		r.Problems = append(r.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
+		facts.Problems = append(facts.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
 			Code: obs.Err.Code, Cert: -1, Message: obs.Err.Detail})
 	}
 	certs := obs.Certs
@@ -314,7 +312,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		maxChain = DefaultMaxChain
 	}
 	if len(certs) > maxChain {
-		r.Problems = append(r.Problems, result.Problem{ID: result.ProblemChainTooLong, Severity: result.SeverityWarn, Cert: -1,
+		facts.Problems = append(facts.Problems, result.Problem{ID: result.ProblemChainTooLong, Severity: result.SeverityWarn, Cert: -1,
 			Message: fmt.Sprintf("the server presented %d certificates; only the first %d were considered: send only the leaf and its intermediates", len(certs), maxChain)})
 		certs = certs[:maxChain]
 	}
@@ -324,8 +322,9 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 			stores = cfg.LoadStores()
 		}
 		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true})
-		r.Chain, r.Trust = out.Chain, out.Trust
-		r.Problems = append(r.Problems, out.Problems...)
+		r.Chain = out.Chain
+		facts.Presented, facts.ChainNotAfter, facts.Stores = out.Facts.Presented, out.Facts.ChainNotAfter, out.Facts.Stores
+		facts.Problems = append(facts.Problems, out.Facts.Problems...)
 		// The parsed certificates served verify only: a run that keeps its
 		// results for ordered output keeps the summaries, not the
 		// certificates.
@@ -333,7 +332,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 			r.Chain[i].X509 = nil
 		}
 	}
-	verify.Finalize(&r)
+	decide.Apply(&r, facts)
 	return r, true
 }
 

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
-	"fmt"
+	"encoding/hex"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -241,11 +241,32 @@ func nameConstrained(c *x509.Certificate) bool {
 		len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0 || c.PermittedDNSDomainsCritical
 }
 
+// storeDigest identifies a store by what Verify reads of it: its roots,
+// by fingerprint, in order. Two stores with the same roots share answers;
+// a store is never known by its address, which a later store may reuse.
+func storeDigest(s *truststore.Store) fingerprint {
+	h := sha256.New()
+	for _, r := range s.Roots {
+		switch {
+		case r.SHA256 != "":
+			h.Write([]byte(r.SHA256))
+		case r.Cert != nil:
+			f := fp(r.Cert) // a store built by hand, without fingerprints
+			h.Write([]byte(hex.EncodeToString(f[:])))
+		}
+		h.Write([]byte{0})
+	}
+	var d fingerprint
+	h.Sum(d[:0])
+	return d
+}
+
 // verifyKey names the class of the leaf and everything else Verify reads.
 func verifyKey(certs []*x509.Certificate, s *truststore.Store, vo x509.VerifyOptions) string {
 	leaf := certs[0]
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "%p", s)
+	d := storeDigest(s)
+	b.Write(d[:])
 	b.WriteByte(0)
 	for _, c := range certs[1:] {
 		f := fp(c)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
@@ -249,9 +250,9 @@ func benchVerify(b *testing.B, cached bool) {
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			out := Check(chains[i%len(chains)], stores, opts)
-			if !out.Trust["bench"].Trusted {
-				b.Fatalf("not trusted: %+v", out.Problems)
+			r := Check(chains[i%len(chains)], stores, opts).Result()
+			if !r.Trust["bench"].Trusted {
+				b.Fatalf("not trusted: %+v", r.Problems)
 			}
 			i++
 		}
@@ -266,3 +267,35 @@ func BenchmarkVerifyUncached(b *testing.B) { benchVerify(b, false) }
 // BenchmarkVerifyCached is BenchmarkVerifyUncached with the caches: each
 // chain costs its own leaf's signature check.
 func BenchmarkVerifyCached(b *testing.B) { benchVerify(b, true) }
+
+// TestCacheKeyedByStoreContent: the cache knows a store by its roots, not
+// by its address: a second store with the same roots shares the answers,
+// and one with other roots under the same name does not.
+func TestCacheKeyedByStoreContent(t *testing.T) {
+	root := testpki.NewRoot(t, "Content Root")
+	inter := root.Intermediate(t, "Content CA")
+	other := testpki.NewRoot(t, "Content Other Root")
+	opts := Options{At: testpki.Epoch, Host: "example.test"}
+	chain := func() []*x509.Certificate { return []*x509.Certificate{inter.Leaf(t).Cert, inter.Cert} }
+	withCache(t, true, func() {
+		a := storeOf("content", root.Cert)
+		Check(chain(), []*truststore.Store{a}, opts) // the first leaf of its class
+		Check(chain(), []*truststore.Store{a}, opts) // remembered
+		hits := verifyHits.Load()
+		same := storeOf("content", root.Cert)
+		if r := Check(chain(), []*truststore.Store{same}, opts).Result(); r.Status != result.StatusOK {
+			t.Fatalf("same roots: %s %s", r.Status, r.Detail)
+		}
+		if verifyHits.Load() == hits {
+			t.Errorf("a store with the same roots did not share the cached answer")
+		}
+		hits = verifyHits.Load()
+		diff := storeOf("content", other.Cert)
+		if r := Check(chain(), []*truststore.Store{diff}, opts).Result(); r.Status != result.StatusFail || r.Code != result.CodeNoPath {
+			t.Errorf("other roots, same name: %s %d (%s), want fail 11237", r.Status, r.Code, r.Detail)
+		}
+		if verifyHits.Load() != hits {
+			t.Errorf("a store with other roots was answered from the cache")
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -55,9 +56,9 @@ func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, 
 	for _, u := range uses {
 		c := u.root.Certificate()
 		if opts.WarnDays > 0 && !opts.At.After(c.NotAfter) &&
-			!c.NotAfter.After(opts.At.Add(time.Duration(opts.WarnDays)*24*time.Hour)) {
+			!c.NotAfter.After(warnLimit(opts)) {
 			expiring = append(expiring, fmt.Sprintf("root %q of %s, which expires on %s (in %s, within --warn-days %d)",
-				u.root.Name, storesPhrase(u.stores), c.NotAfter.UTC().Format(time.RFC3339), span(c.NotAfter.Sub(opts.At)), opts.WarnDays))
+				u.root.Name, decide.StoresPhrase(u.stores), c.NotAfter.UTC().Format(time.RFC3339), span(opts.At, c.NotAfter), opts.WarnDays))
 			expCert = append(expCert, presentedIndex(certs, c))
 			expStores = append(expStores, u.stores...)
 		}
@@ -67,7 +68,7 @@ func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, 
 				continue
 			}
 			scheduled = append(scheduled, fmt.Sprintf("root %q of %s, which %s distrusts for certificates issued after %s (in %s)",
-				u.root.Name, storesPhrase(u.stores), rule.Name, cutoff.UTC().Format(time.RFC3339), span(cutoff.Sub(opts.At))))
+				u.root.Name, decide.StoresPhrase(u.stores), rule.Name, cutoff.UTC().Format(time.RFC3339), span(opts.At, cutoff)))
 			schedCert = append(schedCert, presentedIndex(certs, c))
 			schedStores = append(schedStores, u.stores...)
 		}
@@ -87,18 +88,6 @@ func lifecycleProblems(certs []*x509.Certificate, judgements []*storeJudgement, 
 				": this certificate passes, but one issued after that date will not; renew with a CA whose root the store keeps trusting"})
 	}
 	return ps
-}
-
-// storesPhrase names stores as "the mozilla store" or "the mozilla and java
-// stores".
-func storesPhrase(stores []string) string {
-	switch len(stores) {
-	case 1:
-		return "the " + stores[0] + " store"
-	case 2:
-		return "the " + stores[0] + " and " + stores[1] + " stores"
-	}
-	return "the " + strings.Join(stores[:len(stores)-1], ", ") + " and " + stores[len(stores)-1] + " stores"
 }
 
 // oneIndex is the presented index when every entry names the same one,

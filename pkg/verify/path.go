@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
@@ -12,9 +13,15 @@ import (
 
 // pathProblem explains why no path leads from the leaf to a root of s. err
 // is what crypto/x509 said; the presented chain is walked to name the
-// certificate at fault.
-func pathProblem(certs []*x509.Certificate, s *truststore.Store, err error) result.Problem {
+// certificate at fault. names are the stores the message speaks for: s
+// alone, or every store that found the same (the problem then names no
+// one store).
+func pathProblem(certs []*x509.Certificate, s *truststore.Store, names []string, err error) result.Problem {
 	p := result.Problem{Severity: result.SeverityError, Code: result.CodeNoPath, Store: s.Name, Cert: -1}
+	if len(names) > 1 {
+		p.Store = ""
+	}
+	distrusts := trustsNot(names)
 
 	var ce x509.CertificateInvalidError
 	if errors.As(err, &ce) {
@@ -56,8 +63,13 @@ func pathProblem(certs []*x509.Certificate, s *truststore.Store, err error) resu
 
 	// Unknown authority: walk the presented chain to see where it stops.
 	top, topIdx := walk(certs)
-	if c, idx, ok := badSignature(certs, s, top, topIdx); ok {
+	if c, idx, serr := badSignature(certs, s, top, topIdx); serr != nil {
 		p.ID, p.Cert = result.ProblemBadSignature, idx
+		if errors.As(serr, &ia) {
+			p.Message = fmt.Sprintf("%s is signed with an insecure algorithm (%s) that strict clients refuse: reissue it with SHA-256 or stronger",
+				roleName(idx, len(certs), c), x509.SignatureAlgorithm(ia))
+			return p
+		}
 		p.Message = fmt.Sprintf("the signature on %s does not verify with the key of its issuer %q: the certificate was altered or the wrong issuer is sent; deploy the chain the CA issued",
 			roleName(idx, len(certs), c), issuerName(c))
 		return p
@@ -66,20 +78,20 @@ func pathProblem(certs []*x509.Certificate, s *truststore.Store, err error) resu
 	switch {
 	case selfSigned && topIdx == 0:
 		p.ID, p.Cert = result.ProblemSelfSigned, 0
-		p.Message = fmt.Sprintf("the leaf certificate %q is self-signed, and no %s root trusts it: replace it with a certificate from a public CA (or trust it explicitly with --ca-file)",
-			displayName(top), s.Name)
+		p.Message = fmt.Sprintf("the leaf certificate %q is self-signed, and %s: replace it with a certificate from a public CA (or trust it explicitly with --ca-file)",
+			displayName(top), distrusts)
 	case selfSigned:
 		p.ID, p.Cert = result.ProblemUnknownAuthority, topIdx
-		p.Message = fmt.Sprintf("the chain ends at root %q, which is not in the %s store: use a certificate from a CA the store trusts, or pass that root with --ca-file if it is your own",
-			displayName(top), s.Name)
+		p.Message = fmt.Sprintf("the chain ends at root %q, and %s: use a certificate from a CA a store trusts, or pass that root with --ca-file if it is your own",
+			displayName(top), distrusts)
 	case len(top.IssuingCertificateURL) > 0:
 		p.ID, p.Cert = result.ProblemIncompleteChain, topIdx
-		p.Message = fmt.Sprintf("the server does not send the issuer %q of %s, and it is not a %s root: append the missing intermediate (from %s) to the chain the server sends",
-			issuerName(top), roleName(topIdx, len(certs), top), s.Name, top.IssuingCertificateURL[0])
+		p.Message = fmt.Sprintf("the server does not send the issuer %q of %s, and %s: append the missing intermediate (from %s) to the chain the server sends",
+			issuerName(top), roleName(topIdx, len(certs), top), distrusts, top.IssuingCertificateURL[0])
 	default:
 		p.ID, p.Cert = result.ProblemUnknownAuthority, topIdx
-		p.Message = fmt.Sprintf("%s is issued by %q, which the server does not send and the %s store does not hold: if it is an intermediate, append it to the chain the server sends; if it is a private CA, pass its root with --ca-file",
-			roleName(topIdx, len(certs), top), issuerName(top), s.Name)
+		p.Message = fmt.Sprintf("%s is issued by %q, which the server does not send, and %s: if it is an intermediate, append it to the chain the server sends; if it is a private CA, pass its root with --ca-file",
+			roleName(topIdx, len(certs), top), issuerName(top), distrusts)
 	}
 	return p
 }
@@ -112,14 +124,16 @@ func walk(certs []*x509.Certificate) (*x509.Certificate, int) {
 }
 
 // badSignature reports a certificate whose issuer (by name) is presented or
-// in the store but whose signature does not verify with any such issuer.
-func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Certificate, topIdx int) (*x509.Certificate, int, bool) {
+// in the store but whose signature does not verify with any such issuer,
+// and why (an x509.InsecureAlgorithmError when the algorithm is SHA-1 or
+// MD5, which crypto/x509 hides inside the UnknownAuthorityError it returns).
+func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Certificate, topIdx int) (*x509.Certificate, int, error) {
 	if bytes.Equal(top.RawIssuer, top.RawSubject) {
 		err := checkSelfSignature(top)
 		if err != nil && !errors.Is(err, x509.ErrUnsupportedAlgorithm) {
-			return top, topIdx, true
+			return top, topIdx, err
 		}
-		return nil, 0, false
+		return nil, 0, nil
 	}
 	var candidates []*x509.Certificate
 	for _, c := range certs {
@@ -133,14 +147,33 @@ func badSignature(certs []*x509.Certificate, s *truststore.Store, top *x509.Cert
 		}
 	}
 	if len(candidates) == 0 {
-		return nil, 0, false
+		return nil, 0, nil
 	}
+	var first error
 	for _, c := range candidates {
-		if err := checkSignatureFrom(top, c); err == nil || isSignatureUnsupported(err) {
-			return nil, 0, false
+		err := checkSignatureFrom(top, c)
+		if err == nil || isSignatureUnsupported(err) {
+			return nil, 0, nil
+		}
+		var ia x509.InsecureAlgorithmError
+		if first == nil || errors.As(err, &ia) {
+			first = err
 		}
 	}
-	return top, topIdx, true
+	return top, topIdx, first
+}
+
+// trustsNot says that none of the stores trusts a certificate: "the
+// mozilla store does not trust it", "neither mozilla nor java trusts it",
+// "neither mozilla, java nor root.pem trusts it".
+func trustsNot(names []string) string {
+	switch len(names) {
+	case 0:
+		return "no store trusts it"
+	case 1:
+		return "the " + names[0] + " store does not trust it"
+	}
+	return "neither " + strings.Join(names[:len(names)-1], ", ") + " nor " + names[len(names)-1] + " trusts it"
 }
 
 // isSelfSigned reports whether c is issued by its own subject and its

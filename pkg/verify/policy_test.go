@@ -33,8 +33,7 @@ func embeddedRule(t *testing.T, store, name string) truststore.Rule {
 // finalize runs Check and Finalize and returns the result.
 func finalize(certs []*x509.Certificate, stores []*truststore.Store, opts Options) result.Result {
 	out := Check(certs, stores, opts)
-	r := result.Result{Chain: out.Chain, Trust: out.Trust, Problems: out.Problems}
-	Finalize(&r)
+	r := out.Result()
 	return r
 }
 

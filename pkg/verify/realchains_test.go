@@ -69,8 +69,7 @@ func TestRealChains(t *testing.T) {
 			}
 
 			out := Check(certs, stores, Options{At: m.ValidAt, Host: m.Host})
-			r := result.Result{Chain: out.Chain, Trust: out.Trust, Problems: out.Problems}
-			Finalize(&r)
+			r := out.Result()
 			if r.Status != result.StatusOK {
 				t.Errorf("at valid_at %s: %s %d %s", m.ValidAt.Format(time.RFC3339), r.Status, r.Code, r.Detail)
 			}
@@ -88,8 +87,7 @@ func TestRealChains(t *testing.T) {
 			}
 
 			out = Check(certs, stores, Options{At: m.ExpiredAt, Host: m.Host})
-			r = result.Result{Chain: out.Chain, Trust: out.Trust, Problems: out.Problems}
-			Finalize(&r)
+			r = out.Result()
 			if r.Status != result.StatusFail || r.Code != result.CodeExpired {
 				t.Errorf("at expired_at %s: %s %d %s, want fail 11236", m.ExpiredAt.Format(time.RFC3339), r.Status, r.Code, r.Detail)
 			}

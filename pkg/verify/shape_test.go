@@ -36,11 +36,7 @@ func storeOf(name string, roots ...*x509.Certificate) *truststore.Store {
 	return s
 }
 
-func finalized(out Outcome) result.Result {
-	r := result.Result{Chain: out.Chain, Trust: out.Trust, Problems: out.Problems}
-	Finalize(&r)
-	return r
-}
+func finalized(out Outcome) result.Result { return out.Result() }
 
 func shapeProblem(r result.Result, id string) *result.Problem {
 	for i := range r.Problems {

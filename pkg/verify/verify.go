@@ -12,10 +12,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -41,14 +41,21 @@ type Options struct {
 	WebPKI bool
 }
 
-// Outcome is the judgement of one chain: what the validator adds to a result.
+// Outcome is what the validator found about one chain: the facts a
+// result's verdict is made from (by decide.Apply), never the verdict.
 type Outcome struct {
 	// Chain summarises the certificates as presented.
 	Chain []result.Cert
-	// Trust holds one verdict per store, by store name.
-	Trust map[string]result.Verdict
-	// Problems lists every problem found, sorted by precedence then id.
-	Problems []result.Problem
+	// Facts holds the problems about the chain and each store's findings.
+	Facts decide.Facts
+}
+
+// Result returns the result these facts alone give: the chain, and the
+// verdict decide.Apply makes.
+func (o Outcome) Result() result.Result {
+	r := result.Result{Chain: o.Chain}
+	decide.Apply(&r, o.Facts)
+	return r
 }
 
 // storeJudgement is one store's view of the chain.
@@ -58,18 +65,27 @@ type storeJudgement struct {
 	root     *truststore.Root
 	code     result.Code
 	problems []result.Problem // path and time problems, severity error
+	pathErr  error            // what crypto/x509 said when it found no path
 }
 
 // Check validates certs (leaf first, as presented) for opts.Host at opts.At
-// against every store and returns the outcome. It never fails: a missing
-// chain is a problem like any other.
+// against every store and returns what it found. It never fails and never
+// decides: a missing chain is a problem like any other, and decide.Apply
+// makes the verdict.
 func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) Outcome {
-	out := Outcome{Chain: Summarize(certs), Trust: map[string]result.Verdict{}, Problems: []result.Problem{}}
+	out := Outcome{Chain: Summarize(certs)}
+	f := &out.Facts
+	f.Presented = len(certs)
+	f.Problems = []result.Problem{}
 	if len(certs) == 0 {
-		out.Problems = append(out.Problems, result.Problem{ID: result.ProblemNoCertificate, Severity: result.SeverityError,
+		f.Problems = append(f.Problems, result.Problem{ID: result.ProblemNoCertificate, Severity: result.SeverityError,
 			Code: result.CodeNoPath, Cert: -1, Message: "no certificate was presented: configure the server with its certificate chain"})
+		for _, s := range stores {
+			f.Stores = append(f.Stores, decide.Store{Name: s.Name, Version: s.Version})
+		}
 		return out
 	}
+	f.ChainNotAfter = earliestNotAfter(certs)
 	leaf := certs[0]
 	inter := x509.NewCertPool()
 	for _, c := range certs[1:] {
@@ -80,61 +96,34 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 
 	judgements := make([]*storeJudgement, 0, len(stores))
 	for _, s := range stores {
-		j := judge(certs, inter, s, opts)
-		judgements = append(judgements, j)
+		judgements = append(judgements, judge(certs, inter, s, opts))
 	}
+	mergeStoreProblems(certs, judgements)
 
-	anyPath := false
-	for _, j := range judgements {
-		if j.path != nil {
-			anyPath = true
-		}
-	}
-
-	// Each store's verdict: path first, then time, then name.
+	// The store closest to passing gives the path the chain's shape and
+	// Web PKI rules are checked on (decide.Apply picks the same store).
 	best := -1
 	for i, j := range judgements {
 		if j.code == result.CodeNone && hasError(nameProblems) {
 			j.code = result.CodeDomainMismatch
 		}
-		v := result.Verdict{Trusted: j.code == result.CodeNone, Code: j.code, StoreVersion: j.store.Version}
-		if j.root != nil {
-			v.Root, v.RootSHA256 = j.root.Name, j.root.SHA256
-		}
-		out.Trust[j.store.Name] = v
 		if best < 0 || closer(j.code, judgements[best].code) {
 			best = i
 		}
+		// A path exists, time aside, when one was built or when only the
+		// validity of its certificates stood in the way.
+		hasPath := j.path != nil || j.pathErr != nil && j.code == result.CodeExpired
+		st := decide.Store{Name: j.store.Name, Version: j.store.Version, Path: hasPath, Problems: j.problems}
+		if j.root != nil {
+			st.Root, st.RootSHA256 = j.root.Name, j.root.SHA256
+		}
+		if j.path != nil {
+			st.PathNotAfter = earliestNotAfter(j.path)
+		}
+		f.Stores = append(f.Stores, st)
 	}
 
 	var problems []result.Problem
-	if best >= 0 {
-		problems = append(problems, judgements[best].problems...)
-		trusted := judgements[best].code == result.CodeNone
-		for i, j := range judgements {
-			if i == best {
-				continue
-			}
-			for _, p := range j.problems {
-				if contains(problems, p) {
-					continue
-				}
-				// A store that does not pass while another store has a
-				// path: the strict client still finds a way, so this is a
-				// note (a warning for an explicit distrust).
-				if anyPath {
-					p.Severity = result.SeverityInfo
-					if p.ID == result.ProblemDistrustedRoot {
-						p.Severity = result.SeverityWarn
-					}
-					if trusted {
-						p.Message += fmt.Sprintf(" (the %s store trusts this chain)", judgements[best].store.Name)
-					}
-				}
-				problems = append(problems, p)
-			}
-		}
-	}
 	if best < 0 || judgements[best].path == nil {
 		// No path: still report the time of every presented certificate.
 		problems = append(problems, timeProblems(certs, nil, opts.At, "")...)
@@ -144,8 +133,87 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 	problems = append(problems, shapeProblems(certs, judgements, best, opts)...)
 	problems = append(problems, webPKIProblems(certs, judgements, best, opts)...)
 	problems = append(problems, lifecycleProblems(certs, judgements, opts)...)
-	out.Problems = sortProblems(dedupe(problems))
+	problems = append(problems, anchorProblems(certs, judgements)...)
+	f.Problems = append(f.Problems, problems...)
 	return out
+}
+
+// mergeStoreProblems gives stores that found no path for the same reason
+// (same problem id, same certificate) one problem that names them all,
+// instead of one copy per store naming only its own.
+func mergeStoreProblems(certs []*x509.Certificate, js []*storeJudgement) {
+	type key struct {
+		id   string
+		cert int
+	}
+	groups := map[key][]*storeJudgement{}
+	var order []key
+	for _, j := range js {
+		if j.pathErr == nil || len(j.problems) != 1 || j.problems[0].Code != result.CodeNoPath {
+			continue
+		}
+		k := key{j.problems[0].ID, j.problems[0].Cert}
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], j)
+	}
+	for _, k := range order {
+		g := groups[k]
+		if len(g) < 2 {
+			continue
+		}
+		names := make([]string, len(g))
+		for i, j := range g {
+			names[i] = j.store.Name
+		}
+		p := pathProblem(certs, g[0].store, names, g[0].pathErr)
+		for _, j := range g {
+			j.problems[0] = p
+		}
+	}
+}
+
+// anchorProblems warns when every path found ends at a certificate that is
+// not a root: an intermediate given as a trust anchor (--ca-file, a
+// --store file) makes a chain pass here that lacks the intermediates a
+// real client needs to reach the root. One warning names every store and
+// anchor concerned.
+func anchorProblems(certs []*x509.Certificate, js []*storeJudgement) []result.Problem {
+	var parts, stores []string
+	idx := -2
+	for _, j := range js {
+		if j.path == nil {
+			continue
+		}
+		anchor := j.path[len(j.path)-1]
+		if bytes.Equal(anchor.RawIssuer, anchor.RawSubject) {
+			return nil // some path reaches a real root
+		}
+		parts = append(parts, fmt.Sprintf("the %s store holds %q, which is not a root (it is issued by %q)", j.store.Name, displayName(anchor), issuerName(anchor)))
+		stores = append(stores, j.store.Name)
+		if i := presentedIndex(certs, anchor); idx == -2 || idx == i {
+			idx = i
+		} else {
+			idx = -1
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return []result.Problem{{ID: result.ProblemIntermediateAsRoot, Severity: result.SeverityWarn, Cert: idx, Store: oneStore(stores),
+		Message: strings.Join(parts, "; ") + ": the chain passes only because an intermediate is trusted as an anchor; clients that trust the root need the server to send every intermediate up to it, so give the root as the trust anchor and check the chain again"}}
+}
+
+// earliestNotAfter is the earliest notAfter among certs.
+func earliestNotAfter(certs []*x509.Certificate) time.Time {
+	var t time.Time
+	for _, c := range certs {
+		if t.IsZero() || c.NotAfter.Before(t) {
+			t = c.NotAfter
+		}
+	}
+	return t
 }
 
 // closer reports whether a store verdict with code a is closer to passing
@@ -161,49 +229,6 @@ func hasError(ps []result.Problem) bool {
 		}
 	}
 	return false
-}
-
-func contains(ps []result.Problem, p result.Problem) bool {
-	for _, q := range ps {
-		if q.ID == p.ID && q.Cert == p.Cert {
-			return true
-		}
-	}
-	return false
-}
-
-func dedupe(ps []result.Problem) []result.Problem {
-	out := ps[:0:0]
-	for _, p := range ps {
-		if !contains(out, p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func sortProblems(ps []result.Problem) []result.Problem {
-	sev := map[result.Severity]int{result.SeverityError: 0, result.SeverityWarn: 1, result.SeverityInfo: 2}
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if sev[a.Severity] != sev[b.Severity] {
-			return sev[a.Severity] < sev[b.Severity]
-		}
-		if a.Code.Precedence() != b.Code.Precedence() {
-			return a.Code.Precedence() < b.Code.Precedence()
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		if a.Cert != b.Cert {
-			return a.Cert < b.Cert
-		}
-		return a.Store < b.Store
-	})
-	if ps == nil {
-		return []result.Problem{}
-	}
-	return ps
 }
 
 // judge answers the path and time questions for one store.
@@ -228,8 +253,19 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 		}
 	}
 	if chains == nil {
-		j.code = result.CodeNoPath
-		j.problems = append(j.problems, pathProblem(certs, s, firstErr))
+		p := pathProblem(certs, s, []string{s.Name}, firstErr)
+		j.code = p.Code // 11236 when only time stood in the way
+		j.pathErr = firstErr
+		if p.Code == result.CodeExpired {
+			// No time fits every certificate at once (a leaf that expired
+			// before its intermediate was issued): name what is outside
+			// its validity at the validation time, not at the time tried.
+			if tp := timeProblems(certs, nil, opts.At, s.Name); len(tp) > 0 {
+				j.problems = append(j.problems, tp...)
+				return j
+			}
+		}
+		j.problems = append(j.problems, p)
 		return j
 	}
 
@@ -347,12 +383,12 @@ func timeProblems(certs, path []*x509.Certificate, at time.Time, store string) [
 		switch {
 		case at.After(c.NotAfter):
 			p.ID = result.ProblemExpired
-			p.Message = fmt.Sprintf("%s expired %s (not after %s); %s", role, ago(at.Sub(c.NotAfter)),
+			p.Message = fmt.Sprintf("%s expired %s (not after %s); %s", role, ago(c.NotAfter, at),
 				c.NotAfter.UTC().Format(time.RFC3339), renewHint(k, idx))
 		case at.Before(c.NotBefore):
 			p.ID = result.ProblemNotYetValid
 			p.Message = fmt.Sprintf("%s is not valid until %s (%s from the validation time); check the server's and the issuer's clocks, or wait",
-				role, c.NotBefore.UTC().Format(time.RFC3339), span(c.NotBefore.Sub(at)))
+				role, c.NotBefore.UTC().Format(time.RFC3339), span(at, c.NotBefore))
 		default:
 			continue
 		}
@@ -401,25 +437,33 @@ func displayName(c *x509.Certificate) string {
 	return "(no subject)"
 }
 
-func days(d time.Duration) int { return int(d.Hours() / 24) }
-
-func span(d time.Duration) string {
-	if d < 0 {
-		d = -d
+// span says how far apart two times are, in days, hours or minutes. It
+// counts seconds, never a time.Duration, which cannot hold more than 292
+// years: certificates valid from year 1 to 9999 are real.
+func span(a, b time.Time) string {
+	secs := b.Unix() - a.Unix()
+	if secs < 0 {
+		secs = -secs
 	}
-	switch n := days(d); {
+	switch n := secs / 86400; {
 	case n >= 2:
 		return fmt.Sprintf("%d days", n)
 	case n == 1:
 		return "1 day"
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
+	case secs >= 2*3600:
+		return fmt.Sprintf("%d hours", secs/3600)
 	default:
-		return fmt.Sprintf("%d minutes", int(d.Minutes()))
+		return fmt.Sprintf("%d minutes", secs/60)
 	}
 }
 
-func ago(d time.Duration) string { return span(d) + " ago" }
+func ago(then, now time.Time) string { return span(then, now) + " ago" }
+
+// warnLimit is --warn-days after the validation time, by the calendar: a
+// time.Duration would overflow past 292 years and warn about nothing.
+func warnLimit(opts Options) time.Time {
+	return opts.At.AddDate(0, 0, opts.WarnDays)
+}
 
 // soonProblems warns about presented certificates that expire within
 // WarnDays of At (and are valid now).
@@ -427,7 +471,7 @@ func soonProblems(certs []*x509.Certificate, opts Options) []result.Problem {
 	if opts.WarnDays <= 0 {
 		return nil
 	}
-	limit := opts.At.Add(time.Duration(opts.WarnDays) * 24 * time.Hour)
+	limit := warnLimit(opts)
 	var ps []result.Problem
 	for i, c := range certs {
 		if opts.At.After(c.NotAfter) || opts.At.Before(c.NotBefore) || c.NotAfter.After(limit) {
@@ -436,7 +480,7 @@ func soonProblems(certs []*x509.Certificate, opts Options) []result.Problem {
 		role := roleName(i, len(certs), c)
 		ps = append(ps, result.Problem{ID: result.ProblemExpiresSoon, Severity: result.SeverityWarn, Cert: i,
 			Message: fmt.Sprintf("%s expires in %s (not after %s), within --warn-days %d; renew it before then",
-				role, span(c.NotAfter.Sub(opts.At)), c.NotAfter.UTC().Format(time.RFC3339), opts.WarnDays)})
+				role, span(opts.At, c.NotAfter), c.NotAfter.UTC().Format(time.RFC3339), opts.WarnDays)})
 	}
 	return ps
 }

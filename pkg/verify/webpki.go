@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -34,34 +35,10 @@ var (
 // clients give up or reject (OpenSSL's limit is of this order).
 const maxNameConstraints = 1024
 
-// webPKIIDs are the problems of this file: defects of the certificates that
-// the CA/Browser Forum Baseline Requirements or RFC 5280 forbid but that
-// crypto/x509 — and the Java and Mozilla clients — accept. They are
-// warnings: the chain still passes, but the CA made an error, and stricter
-// clients may refuse it.
-var webPKIIDs = map[string]bool{
-	result.ProblemCAAsLeaf:                 true,
-	result.ProblemLeafCertSign:             true,
-	result.ProblemEKUMissing:               true,
-	result.ProblemEKUInvalid:               true,
-	result.ProblemCNNotInSAN:               true,
-	result.ProblemWildcardPublicSuffix:     true,
-	result.ProblemMalformedName:            true,
-	result.ProblemSANCriticality:           true,
-	result.ProblemSerialNumber:             true,
-	result.ProblemKeyIDMissing:             true,
-	result.ProblemKeyIDInvalid:             true,
-	result.ProblemWeakKey:                  true,
-	result.ProblemCAEmptySubject:           true,
-	result.ProblemBasicConstraintsInvalid:  true,
-	result.ProblemNameConstraintsInvalid:   true,
-	result.ProblemPolicyConstraintsInvalid: true,
-}
-
 // IsWebPKIProblem reports whether id is one of the Web PKI rules that
 // crypto/x509 does not enforce: a defect of the certificates themselves,
 // reported as a warning.
-func IsWebPKIProblem(id string) bool { return webPKIIDs[id] }
+func IsWebPKIProblem(id string) bool { return decide.IsWebPKIProblem(id) }
 
 // webPKIProblems, when opts.WebPKI is set, applies the Web PKI rules that
 // crypto/x509 skips to the leaf and to the CA certificates of the path the
