@@ -180,43 +180,56 @@ func TestJA3(t *testing.T) {
 	}
 }
 
-// TestReplayGoServer sends each replayed recording to a real crypto/tls
-// server on loopback and checks that the server negotiates with it.
+// TestReplayGoServer sends each replayed recording to real crypto/tls
+// servers on loopback, one with Go's defaults and one capped at TLS 1.2, and
+// checks that each negotiates with it and that the client would accept what
+// was negotiated.
 func TestReplayGoServer(t *testing.T) {
 	ca := testpki.NewRoot(t, "clients test root")
-	leaf := ca.Leaf(t, testpki.DNS("client.test"))
-	addr := testpki.Serve(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLSCert(ca.Cert)}})
-	for _, p := range allProfiles(t) {
-		t.Run(p.Name, func(t *testing.T) {
-			h, err := p.Hello("client.test")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			conn, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			f, err := tlswire.Exchange(ctx, conn, h, 0)
-			if err != nil {
-				t.Fatalf("Exchange: %v", err)
-			}
-			sh := f.ServerHello
-			if sh == nil || sh.HelloRetryRequest {
-				t.Fatalf("no ServerHello (or a HelloRetryRequest): %+v", f)
-			}
-			if sh.Version != tlswire.VersionTLS13 {
-				t.Errorf("negotiated %s, want TLS 1.3 (every recorded client offers it)", tlswire.VersionName(sh.Version))
-			}
-			if !p.Offers(sh.CipherSuite) {
-				t.Errorf("server selected %s, which the profile does not offer", tlswire.SuiteName(sh.CipherSuite))
-			}
-			if r := p.Refuses(Negotiated{Version: sh.Version, Suite: sh.CipherSuite, Group: sh.KeyShareGroup}); len(r) > 0 {
-				t.Errorf("the client would refuse what a Go server negotiates: %v", r)
-			}
-		})
+	cert := ca.Leaf(t, testpki.DNS("client.test")).TLSCert(ca.Cert)
+	servers := []struct {
+		name    string
+		cfg     *tls.Config
+		version uint16
+	}{
+		{"TLS 1.3", &tls.Config{Certificates: []tls.Certificate{cert}}, tlswire.VersionTLS13},
+		{"TLS 1.2", &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS12}, tlswire.VersionTLS12},
+	}
+	for _, srv := range servers {
+		addr := testpki.Serve(t, srv.cfg)
+		for _, p := range allProfiles(t) {
+			t.Run(srv.name+"/"+p.Name, func(t *testing.T) {
+				h, err := p.Hello("client.test")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close()
+				f, err := tlswire.Exchange(ctx, conn, h, 0)
+				if err != nil {
+					t.Fatalf("Exchange: %v", err)
+				}
+				sh := f.ServerHello
+				if sh == nil || sh.HelloRetryRequest || !f.Done {
+					t.Fatalf("no complete first flight (or a HelloRetryRequest): %+v", f)
+				}
+				if sh.Version != srv.version {
+					t.Errorf("negotiated %s, want %s", tlswire.VersionName(sh.Version), tlswire.VersionName(srv.version))
+				}
+				n := Negotiated{Version: sh.Version, Suite: sh.CipherSuite, Group: sh.KeyShareGroup, ChainLength: len(f.Certificates)}
+				if f.KeyExchange != nil {
+					n.Group, n.DHBits = f.KeyExchange.Group, f.KeyExchange.DHBits
+				}
+				if r := p.Refuses(n); len(r) > 0 {
+					t.Errorf("the client would refuse what a Go server negotiates: %v", r)
+				}
+			})
+		}
 	}
 }
 
