@@ -14,6 +14,8 @@ import (
 // Limits are what a client refuses by its own documentation or
 // configuration, kept as data.
 type Limits struct {
+	// Policy names the rule set: PolicyJava or PolicyOpenSSL.
+	Policy string `json:"policy"`
 	// Source says where the values come from: a configuration file read at
 	// capture time or a documented default.
 	Source string `json:"source"`
@@ -43,6 +45,14 @@ type Limits struct {
 	MaxCertificateChainLength int `json:"max_certificate_chain_length,omitempty"`
 }
 
+// Policies of Limits.Policy.
+const (
+	// PolicyJava: a JDK's java.security (jdk.tls.* and jdk.certpath.*).
+	PolicyJava = "java.security"
+	// PolicyOpenSSL: OpenSSL's security level 2.
+	PolicyOpenSSL = "OpenSSL security level 2"
+)
+
 // Negotiated is what a server selected and sent.
 type Negotiated struct {
 	// Version is the negotiated protocol version; 0 to skip the check.
@@ -59,6 +69,9 @@ type Negotiated struct {
 	CertificateMessageSize int
 	// ChainLength is the number of certificates the server sent.
 	ChainLength int
+	// SignatureScheme is the scheme of the server's handshake signature
+	// (ServerKeyExchange or CertificateVerify); 0 when unknown.
+	SignatureScheme uint16
 }
 
 // Refusal is one reason a client refuses a negotiation.
@@ -90,13 +103,20 @@ func (p *Profile) Refuses(n Negotiated) []Refusal {
 	if n.Group != 0 && !contains(h.Groups(), n.Group) {
 		add("offer", "group %s is not offered", tlswire.GroupName(n.Group))
 	}
+	if n.SignatureScheme != 0 && len(h.SignatureSchemes()) > 0 && !contains(h.SignatureSchemes(), n.SignatureScheme) {
+		add("offer", "signature scheme %s is not offered", tlswire.SignatureSchemeName(n.SignatureScheme))
+	}
 	l := p.Limits
 	if l == nil {
 		return out
 	}
-	rule := "limits"
-	if len(l.TLSDisabledAlgorithms) > 0 && strings.Contains(l.Source, "java.security") {
+	rule := l.Policy
+	if l.Policy == PolicyJava {
 		rule = "jdk.tls.disabledAlgorithms"
+	}
+	scheme := tlswire.SignatureSchemeName(n.SignatureScheme)
+	if n.SignatureScheme != 0 && l.NoSHA1Signatures && (strings.HasSuffix(scheme, "_sha1") || scheme == "ecdsa_sha1") {
+		add(rule, "signature scheme %s uses SHA-1", scheme)
 	}
 	dh := n.DHBits
 	if bits, ok := ffdheBits(n.Group); ok && dh == 0 {
@@ -109,6 +129,9 @@ func (p *Profile) Refuses(n Negotiated) []Refusal {
 		add(rule, "curve %s (%d bits) is smaller than %d bits", tlswire.GroupName(n.Group), bits, l.MinECBits)
 	}
 	for _, entry := range l.TLSDisabledAlgorithms {
+		if alg, ok := strings.CutSuffix(entry, " usage HandshakeSignature"); ok && n.SignatureScheme != 0 && strings.EqualFold(alg, scheme) {
+			add(rule, "signature scheme %s is disabled for handshake signatures", scheme)
+		}
 		if strings.ContainsAny(entry, " <>=&") {
 			continue // constraints with keySize/usage: the fields above
 		}
@@ -227,6 +250,7 @@ func JavaLimits(r io.Reader, source string) (*Limits, error) {
 		return nil, err
 	}
 	l := &Limits{
+		Policy:                     PolicyJava,
 		Source:                     source,
 		TLSDisabledAlgorithms:      javaList(props, "jdk.tls.disabledAlgorithms"),
 		CertPathDisabledAlgorithms: javaList(props, "jdk.certpath.disabledAlgorithms"),
@@ -320,7 +344,8 @@ func splitProperty(s string) (key, value string) {
 // signatures, and no RC4 or MD5-MAC suites.
 func OpenSSLSecLevel2() *Limits {
 	return &Limits{
-		Source:                "OpenSSL security level 2 (SSL_CTX_set_security_level(3))",
+		Policy:                PolicyOpenSSL,
+		Source:                "OpenSSL's documented security level 2 (SSL_CTX_set_security_level(3)), the default of Debian's OpenSSL 3",
 		TLSDisabledAlgorithms: []string{"RC4", "MD5"},
 		MinRSABits:            2048,
 		MinDHBits:             2048,

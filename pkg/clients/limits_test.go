@@ -65,7 +65,7 @@ func TestRefuses(t *testing.T) {
 		}, []string{"jdk.tls.disabledAlgorithms"}, "768-bit DH group"},
 		{"openssl-3", "DHE 1024", func(t *testing.T) Negotiated {
 			return Negotiated{Version: tls12, Suite: suite(t, dheGCM), DHBits: 1024}
-		}, []string{"limits"}, "smaller than 2048 bits"},
+		}, []string{PolicyOpenSSL}, "smaller than 2048 bits"},
 		{"openssl-3", "DHE 2048", func(t *testing.T) Negotiated {
 			return Negotiated{Version: tls12, Suite: suite(t, dheGCM), DHBits: 2048}
 		}, nil, ""},
@@ -90,6 +90,18 @@ func TestRefuses(t *testing.T) {
 		{"go-1.26", "DHE is not offered", func(t *testing.T) Negotiated {
 			return Negotiated{Version: tls12, Suite: suite(t, dheGCM), DHBits: 2048}
 		}, []string{"offer"}, ""},
+		{"java-25", "SHA-1 handshake signature", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tls12, Suite: suite(t, ecGCM), SignatureScheme: 0x0201}
+		}, []string{"offer", "jdk.tls.disabledAlgorithms"}, "rsa_pkcs1_sha1 is not offered"},
+		{"java-17", "SHA-1 handshake signature", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tls12, Suite: suite(t, ecGCM), SignatureScheme: 0x0201}
+		}, nil, ""},
+		{"openssl-3", "SHA-1 handshake signature", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tls12, Suite: suite(t, ecGCM), SignatureScheme: 0x0201}
+		}, []string{"offer", PolicyOpenSSL}, "rsa_pkcs1_sha1 is not offered"},
+		{"openssl-3", "rsa_pss_rsae_sha256", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tls12, Suite: suite(t, ecGCM), SignatureScheme: 0x0804}
+		}, nil, ""},
 		{"java-17", "unoffered curve", func(t *testing.T) Negotiated {
 			return Negotiated{Version: tls12, Suite: suite(t, ecGCM), Group: group(t, "secp224r1")}
 		}, []string{"offer"}, "group secp224r1"},
@@ -125,7 +137,7 @@ func TestLimitsRules(t *testing.T) {
 		p.hello, p.Limits = h, l
 		return &p
 	}
-	java := &Limits{Source: "java.security", TLSDisabledAlgorithms: []string{
+	java := &Limits{Policy: PolicyJava, Source: "test", TLSDisabledAlgorithms: []string{
 		"TLSv1", "RC4", "DES", "3DES_EDE_CBC", "anon", "NULL", "ECDH", "TLS_RSA_*", "secp256k1", "EC keySize < 224",
 	}, MinECBits: 224}
 	tests := []struct {
