@@ -12,6 +12,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -22,7 +23,8 @@ import (
 	"github.com/certgate/certgate/pkg/tlswire"
 )
 
-// Profile is one recorded client.
+// Profile is one recorded client. Profiles come from All, ByName or Parse,
+// which parse the recording; Hello and Refuses need it parsed.
 type Profile struct {
 	// Name identifies the profile, e.g. "java-17" or "openssl-3".
 	Name string `json:"name"`
@@ -133,6 +135,9 @@ func greaseOr(v uint16, name func(uint16) string) string {
 // session id and key shares and serverName as SNI (none when serverName is
 // empty or an IP address); every other byte is the recording's.
 func (p *Profile) Hello(serverName string) (*tlswire.ClientHello, error) {
+	if p.hello == nil {
+		return nil, ErrNotParsed
+	}
 	return p.hello.Refresh(serverName)
 }
 
@@ -144,6 +149,9 @@ func (p *Profile) Recorded() []byte {
 
 // Offers reports whether the recorded hello offers the cipher suite.
 func (p *Profile) Offers(suite uint16) bool {
+	if p.hello == nil {
+		return false
+	}
 	for _, s := range p.hello.CipherSuites {
 		if s == suite {
 			return true
@@ -151,6 +159,10 @@ func (p *Profile) Offers(suite uint16) bool {
 	}
 	return false
 }
+
+// ErrNotParsed is returned by Hello for a Profile not made by Parse, All or
+// ByName.
+var ErrNotParsed = errors.New("the profile's recording is not parsed (load profiles with clients.Parse, All or ByName)")
 
 //go:embed profiles
 var profileFS embed.FS

@@ -258,3 +258,19 @@ func TestParseRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestUnparsedProfile checks that a Profile built by hand (not by Parse)
+// reports ErrNotParsed instead of panicking, and is judged by its limits.
+func TestUnparsedProfile(t *testing.T) {
+	p := &Profile{Name: "by hand", Limits: &Limits{Policy: PolicyOpenSSL, MinDHBits: 2048}}
+	if _, err := p.Hello("a.test"); !errors.Is(err, ErrNotParsed) {
+		t.Errorf("Hello error %v, want ErrNotParsed", err)
+	}
+	if p.Offers(0x1301) {
+		t.Error("Offers is true without a recording")
+	}
+	dhe, _ := tlswire.SuiteByName("TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")
+	if r := p.Refuses(Negotiated{Version: tlswire.VersionTLS12, Suite: dhe, DHBits: 1024}); len(r) != 1 || r[0].Rule != PolicyOpenSSL {
+		t.Errorf("refusals %v, want one by %s", r, PolicyOpenSSL)
+	}
+}

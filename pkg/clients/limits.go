@@ -86,21 +86,25 @@ type Refusal struct {
 func (r Refusal) String() string { return r.Rule + ": " + r.Reason }
 
 // Refuses lists why the client would refuse what the server negotiated:
-// a version, suite or group it did not offer, and anything its Limits
-// exclude. An empty list means the client accepts it.
+// a version, suite, group or signature scheme it did not offer, and anything
+// its Limits exclude. An empty list means the client accepts it. A profile
+// whose recording is not parsed is judged by its Limits only.
 func (p *Profile) Refuses(n Negotiated) []Refusal {
 	var out []Refusal
 	add := func(rule, format string, args ...any) {
 		out = append(out, Refusal{Rule: rule, Reason: fmt.Sprintf(format, args...)})
 	}
 	h := p.hello
-	if n.Version != 0 && !contains(h.SupportedVersions(), n.Version) {
+	if h == nil {
+		h = &tlswire.ClientHello{} // not parsed: judge by the limits only
+	}
+	if p.hello != nil && n.Version != 0 && !contains(h.SupportedVersions(), n.Version) {
 		add("offer", "%s is not offered (the client offers %s)", tlswire.VersionName(n.Version), strings.Join(p.Decoded.Versions, ", "))
 	}
-	if n.Suite != 0 && !contains(h.CipherSuites, n.Suite) {
+	if p.hello != nil && n.Suite != 0 && !contains(h.CipherSuites, n.Suite) {
 		add("offer", "%s is not offered", tlswire.SuiteName(n.Suite))
 	}
-	if n.Group != 0 && !contains(h.Groups(), n.Group) {
+	if p.hello != nil && n.Group != 0 && !contains(h.Groups(), n.Group) {
 		add("offer", "group %s is not offered", tlswire.GroupName(n.Group))
 	}
 	if n.SignatureScheme != 0 && len(h.SignatureSchemes()) > 0 && !contains(h.SignatureSchemes(), n.SignatureScheme) {
