@@ -53,6 +53,7 @@ type checkOptions struct {
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
 	opts := &checkOptions{IO: ios, Now: time.Now}
+	var listClients bool
 	cmd := &cobra.Command{
 		Use:   "check [TARGET...]",
 		Short: "Handshake with endpoints and validate their certificates",
@@ -67,6 +68,9 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
   certgate check --resolve api.example.com:443:203.0.113.7 https://api.example.com`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Targets = args
+			if listClients {
+				return runListClients(opts)
+			}
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -87,6 +91,7 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	addUXFlags(cmd, &opts.UX)
 	addShardFlag(cmd, &opts.Shard)
 	addProfileFlag(cmd, &opts.CPUProfile)
+	addListClientsFlag(cmd, &listClients)
 	return cmd
 }
 
