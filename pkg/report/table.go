@@ -11,8 +11,6 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-runewidth"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
@@ -316,59 +314,31 @@ func statusColors(enabled bool) map[string]*color.Color {
 	return m
 }
 
-// writeAligned writes the header and rows with tablewriter, borderless, in
-// columns of the given widths: cells wider than their column are truncated
-// first, and the STATUS cells are coloured.
+// writeAligned writes the header and rows left-aligned in columns of the
+// given widths, separated by columnGap: cells wider than their column are
+// truncated first, and only the text of a STATUS cell is coloured, so no
+// escape sequence spills into padding or into another cell.
 func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) error {
-	gap := tw.Padding{Right: columnGap, Overwrite: true}
-	pad := make([]tw.Padding, numCols)
-	for i := range pad {
-		pad[i] = gap
-	}
-	pad[numCols-1] = tw.Padding{Overwrite: true}
-	var buf bytes.Buffer
-	tb := tablewriter.NewTable(&buf,
-		tablewriter.WithRendition(tw.Rendition{Borders: tw.BorderNone, Settings: tw.Settings{
-			Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-			Lines:      tw.Lines{ShowHeaderLine: tw.Off, ShowTop: tw.Off, ShowBottom: tw.Off},
-		}}),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithTrimSpace(tw.Off),
-		tablewriter.WithHeaderPaddingPerColumn(pad),
-		tablewriter.WithRowPaddingPerColumn(pad),
-	)
-	header := make([]any, numCols)
-	for i, h := range ttyHeaders {
-		header[i] = h
-	}
-	tb.Header(header...)
-	for _, r := range rows {
-		cells := make([]any, numCols)
-		for i, cell := range r {
+	line := func(cells [numCols]string, colour bool) {
+		var l strings.Builder
+		for i, cell := range cells {
 			cell = truncate(cell, widths[i])
-			if c, ok := colors[cell]; ok && i == colStatus {
+			pad := widths[i] - runewidth.StringWidth(cell)
+			if c, ok := colors[cell]; ok && colour && i == colStatus {
 				cell = c.Sprint(cell)
 			}
-			cells[i] = cell
+			l.WriteString(cell)
+			if i < numCols-1 {
+				l.WriteString(strings.Repeat(" ", pad))
+				l.WriteString(columnGap)
+			}
 		}
-		if err := tb.Append(cells...); err != nil {
-			return fmt.Errorf("report: table row: %w", err)
-		}
-	}
-	if err := tb.Render(); err != nil {
-		return fmt.Errorf("report: render table: %w", err)
-	}
-	// The last column is padded to its width: trim that, nothing else.
-	for _, line := range strings.SplitAfter(buf.String(), "\n") {
-		if line == "" {
-			continue
-		}
-		w.WriteString(strings.TrimRight(strings.TrimSuffix(line, "\n"), " "))
+		w.WriteString(strings.TrimRight(l.String(), " "))
 		w.WriteByte('\n')
+	}
+	line(ttyHeaders, false)
+	for _, r := range rows {
+		line(r, true)
 	}
 	return nil
 }
