@@ -149,13 +149,29 @@ func orNone(s string) string {
 	return s
 }
 
-// expires formats the leaf's NotAfter: RFC 3339 in a pipe; on a terminal the
-// date and how far it is from the validation time.
+// earliestNotAfter is the first expiry on the certification path: the
+// result's PathNotAfter when the verifier set it, else the earliest NotAfter
+// of the presented chain; zero when neither is known.
+func earliestNotAfter(r *result.Result) time.Time {
+	if r.PathNotAfter != nil && !r.PathNotAfter.IsZero() {
+		return r.PathNotAfter.UTC()
+	}
+	var first time.Time
+	for _, c := range r.Chain {
+		if !c.NotAfter.IsZero() && (first.IsZero() || c.NotAfter.Before(first)) {
+			first = c.NotAfter
+		}
+	}
+	return first.UTC()
+}
+
+// expires formats the earliest expiry on the path: RFC 3339 in a pipe; on a
+// terminal the date and how far it is from the validation time.
 func expires(r *result.Result, tty bool) string {
-	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+	na := earliestNotAfter(r)
+	if na.IsZero() {
 		return ""
 	}
-	na := r.Chain[0].NotAfter.UTC()
 	if !tty {
 		return na.Format(time.RFC3339)
 	}
@@ -167,16 +183,17 @@ func expires(r *result.Result, tty bool) string {
 }
 
 // expiresShort is the terminal form of expires for narrow terminals: only
-// how far the leaf's NotAfter is from the validation time, or the date when
+// how far the earliest expiry is from the validation time, or the date when
 // that time is unknown.
 func expiresShort(r *result.Result) string {
-	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+	na := earliestNotAfter(r)
+	if na.IsZero() {
 		return ""
 	}
 	if r.ValidatedAt.IsZero() {
-		return r.Chain[0].NotAfter.UTC().Format(time.DateOnly)
+		return na.Format(time.DateOnly)
 	}
-	return relative(r.Chain[0].NotAfter.Sub(r.ValidatedAt))
+	return relative(na.Sub(r.ValidatedAt))
 }
 
 // relative describes a duration from the validation time: "in 3 days",

@@ -82,3 +82,46 @@ func TestRootOrIssuer(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiresEarliestOnPath checks that EXPIRES shows the first expiry on the
+// path: PathNotAfter when set, else the earliest NotAfter of the chain.
+func TestExpiresEarliestOnPath(t *testing.T) {
+	inter := r11(days(5)) // the intermediate expires before the leaf
+	chain := []result.Cert{leaf("a.example.com", issuerR11, days(60)), inter}
+	path := days(2)
+	tests := []struct {
+		name     string
+		chain    []result.Cert
+		path     *time.Time
+		piped    string
+		tty      string
+		ttyShort string
+	}{
+		{"leaf only", chain[:1], nil, "2027-01-27T15:00:00Z", "2027-01-27 (in 60 days)", "in 60 days"},
+		{"intermediate first", chain, nil, "2026-12-03T15:00:00Z", "2026-12-03 (in 5 days)", "in 5 days"},
+		{"path not after wins", chain, &path, "2026-11-30T15:00:00Z", "2026-11-30 (in 2 days)", "in 2 days"},
+		{"path only, no chain", nil, &path, "2026-11-30T15:00:00Z", "2026-11-30 (in 2 days)", "in 2 days"},
+		{"nothing known", nil, nil, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &result.Result{Chain: tt.chain, PathNotAfter: tt.path, ValidatedAt: validatedAt}
+			if got := expires(r, false); got != tt.piped {
+				t.Errorf("piped = %q, want %q", got, tt.piped)
+			}
+			if got := expires(r, true); got != tt.tty {
+				t.Errorf("tty = %q, want %q", got, tt.tty)
+			}
+			md := tt.tty
+			if md == "" {
+				md = "–"
+			}
+			if got := mdExpires(r); got != md {
+				t.Errorf("markdown = %q, want %q", got, md)
+			}
+			if got := expiresShort(r); got != tt.ttyShort {
+				t.Errorf("short = %q, want %q", got, tt.ttyShort)
+			}
+		})
+	}
+}
