@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
@@ -86,5 +87,23 @@ func TestCheckGolden(t *testing.T) {
 			}
 			goldenFile(t, c.name, normalize(out.String(), tmp))
 		})
+	}
+}
+
+// TestVerifyJUnitNamesVerify checks that verify -o junit names its suite and
+// test classes after verify, not check.
+func TestVerifyJUnitNamesVerify(t *testing.T) {
+	p := newPKI(t, "VerifyJUnit")
+	leaf := p.inter.Leaf(t)
+	bundle := filepath.Join(t.TempDir(), "fullchain.pem")
+	if err := os.WriteFile(bundle, testpki.PEM(leaf.Cert, p.inter.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "", "verify", "-o", "junit", epochArg, "--store", p.store, bundle)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (stderr %s)", code, errOut)
+	}
+	if !strings.Contains(out, `<testsuite name="certgate verify"`) || !strings.Contains(out, `classname="certgate.verify"`) || strings.Contains(out, "certgate.check") || strings.Contains(out, "certgate check") {
+		t.Errorf("junit of verify does not name verify:\n%s", out)
 	}
 }
