@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +14,8 @@ import (
 
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/report"
+	"github.com/certgate/certgate/pkg/result"
 )
 
 var update = flag.Bool("update", false, "update .golden files")
@@ -105,5 +110,49 @@ func TestVerifyJUnitNamesVerify(t *testing.T) {
 	}
 	if !strings.Contains(out, `<testsuite name="certgate verify"`) || !strings.Contains(out, `classname="certgate.verify"`) || strings.Contains(out, "certgate.check") || strings.Contains(out, "certgate check") {
 		t.Errorf("junit of verify does not name verify:\n%s", out)
+	}
+}
+
+// TestPasswordNeverPrinted checks that a password in a target appears in no
+// output format, on a terminal or not, in stdout or stderr, nor in the
+// decoded target_raw of JSON.
+func TestPasswordNeverPrinted(t *testing.T) {
+	const secret = "s3cretPW"
+	targets := []string{
+		"https://user:" + secret + "@127.0.0.1:1/",
+		"user:" + secret + "@example.test/x",
+		"https:/user:" + secret + "@example.test",
+		"https://user:" + secret + "@example.test/\xff",
+	}
+	for _, format := range report.Formats() {
+		for _, tty := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/tty=%v", format, tty), func(t *testing.T) {
+				ios, _, out, errOut := iostreams.Test()
+				ios.SetStdoutTTY(tty)
+				ios.SetStderrTTY(tty)
+				args := append([]string{"check", epochArg, "-o", format, "--timeout", "2s"}, targets...)
+				if code := run(context.Background(), args, ios); code != 1 {
+					t.Errorf("exit %d, want 1 (stderr %s)", code, errOut)
+				}
+				all := out.String() + errOut.String()
+				if strings.Contains(all, secret) {
+					t.Errorf("output repeats the password:\n%s", all)
+				}
+				if !strings.Contains(all, "xxxxx") {
+					t.Errorf("output shows no redacted target:\n%s", all)
+				}
+				if format == "json" {
+					var rs []result.Result
+					if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range rs {
+						if bytes.Contains(r.TargetRaw, []byte(secret)) {
+							t.Errorf("target_raw repeats the password: %q", r.TargetRaw)
+						}
+					}
+				}
+			})
+		}
 	}
 }

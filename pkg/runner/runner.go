@@ -115,9 +115,9 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 
 // Check parses, probes and verifies one input and returns its one result.
 func Check(ctx context.Context, in Input, cfg Config) result.Result {
-	r := result.Result{Target: in.Raw, Index: in.Index, ValidatedAt: cfg.At.UTC()}
+	r := result.Result{Target: target.Redact(in.Raw), Index: in.Index, ValidatedAt: cfg.At.UTC()}
 	if !utf8.ValidString(in.Raw) {
-		r.TargetRaw = []byte(in.Raw)
+		r.TargetRaw = []byte(r.Target)
 	}
 	t, err := target.Parse(in.Raw)
 	if err != nil {
