@@ -41,8 +41,11 @@ func normalize(s string, tmp string) string {
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
+	if filepath.IsAbs(name) { // for a test that changed directory
+		path = name + ".golden"
+	}
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -80,6 +83,7 @@ func TestCheckGolden(t *testing.T) {
 	}{
 		{"check_table_piped", false, nil},
 		{"check_table_tty", true, nil},
+		{"check_table_tty_verbose", true, []string{"-v", "--no-color"}},
 		{"check_json", false, []string{"-o", "json"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,4 +159,32 @@ func TestPasswordNeverPrinted(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestVerifyVerboseGolden pins the full view of verify -v on a terminal: an
+// expired leaf checked against a name it is not valid for, so that two
+// problems are listed where the table shows one.
+func TestVerifyVerboseGolden(t *testing.T) {
+	p := newPKI(t, "VerifyVerbose")
+	e := testpki.Epoch
+	leaf := p.inter.Leaf(t, testpki.DNS("www.verbose.test"), testpki.Validity(e.AddDate(0, -3, 0), e.AddDate(0, 0, -2)))
+	// A relative path keeps the TARGET column the same width in every run.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(wd, "testdata", "verify_table_tty_verbose")
+	t.Chdir(filepath.Dir(p.store))
+	bundle := "fullchain.pem"
+	if err := os.WriteFile(bundle, testpki.PEM(leaf.Cert, p.inter.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetTerminalWidth(200)
+	code := run(context.Background(), []string{"verify", "-v", "--no-color", epochArg, "--store", p.store, "--host", "other.verbose.test", bundle}, ios)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (stderr %s)", code, errOut)
+	}
+	goldenFile(t, golden, normalize(out.String(), filepath.Dir(p.store)))
 }

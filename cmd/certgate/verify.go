@@ -147,7 +147,7 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 		return usagef("%v", err)
 	}
 	warnStaleStores(ios, stores, now)
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores), Command: "verify"})
+	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores), Command: "verify", Verbose: o.Common.Verbose})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}

@@ -70,11 +70,14 @@ func TestGolden(t *testing.T) {
 		tty     bool
 		noColor string
 		width   int
+		verbose bool
 	}{
 		{name: "table_piped", format: "table"},
 		{name: "table_tty_color", format: "table", tty: true, width: 150},
 		{name: "table_tty_nocolor", format: "table", tty: true, noColor: "1", width: 150},
 		{name: "table_tty_narrow", format: "table", tty: true, noColor: "1"},
+		{name: "table_tty_verbose", format: "table", tty: true, noColor: "1", width: 150, verbose: true},
+		{name: "table_piped_verbose", format: "table", verbose: true},
 		{name: "json", format: "json"},
 		{name: "jsonl", format: "jsonl"},
 	}
@@ -83,7 +86,7 @@ func TestGolden(t *testing.T) {
 			ios, _, out, errOut := iostreams.Test()
 			ios.SetStdoutTTY(tt.tty)
 			ios.Getenv = env(tt.noColor)
-			got := render(t, tt.format, ios, out, Options{Stores: testStores, Width: tt.width}, fixtures(), shuffleOrder)
+			got := render(t, tt.format, ios, out, Options{Stores: testStores, Width: tt.width, Verbose: tt.verbose}, fixtures(), shuffleOrder)
 			golden(t, tt.name, got)
 			wantErr := ""
 			if tt.format == "table" && !tt.tty {

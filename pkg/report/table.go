@@ -108,6 +108,11 @@ func (t *tableRenderer) render(w *bytes.Buffer, rs []result.Result, counts tally
 		if err := writeAligned(w, rows, widths, statusColors(t.ios.ColorEnabled())); err != nil {
 			return err
 		}
+		if t.opts.Verbose {
+			for i := range rs {
+				writeFull(w, &rs[i], t.opts.Stores)
+			}
+		}
 		w.WriteByte('\n')
 		w.WriteString(counts.String())
 		w.WriteByte('\n')
@@ -403,4 +408,119 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return runewidth.Truncate(s, n, ellipsis)
+}
+
+// writeFull writes the full view of one result under a terminal table, for
+// --verbose: every problem (severity, id, store, message), the presented
+// chain (subject, issuer, not after, key) and each store's verdict, in
+// store order and then by name. Nothing is truncated; every value is
+// sanitised.
+func writeFull(w *bytes.Buffer, r *result.Result, stores []string) {
+	fmt.Fprintf(w, "\n%s  %s", Sanitize(orNone(r.Target)), Sanitize(string(r.Status)))
+	if r.Code != result.CodeNone {
+		fmt.Fprintf(w, "  %d %s", int(r.Code), Sanitize(orNone(r.Message)))
+	}
+	w.WriteByte('\n')
+
+	w.WriteString("  problems:")
+	if len(r.Problems) == 0 {
+		w.WriteString(" none\n")
+	} else {
+		w.WriteByte('\n')
+		cells := make([][]string, len(r.Problems))
+		for i, p := range r.Problems {
+			cells[i] = []string{string(p.Severity), p.ID, orNone(p.Store), p.Message}
+		}
+		writeColumns(w, "    ", cells)
+	}
+
+	w.WriteString("  chain:")
+	if len(r.Chain) == 0 {
+		w.WriteString(" none presented\n")
+	} else {
+		w.WriteByte('\n')
+		for i, c := range r.Chain {
+			notAfter := none
+			if !c.NotAfter.IsZero() {
+				notAfter = c.NotAfter.UTC().Format(time.RFC3339)
+				if !r.ValidatedAt.IsZero() {
+					notAfter += " (" + relative(c.NotAfter.Sub(r.ValidatedAt)) + ")"
+				}
+			}
+			fmt.Fprintf(w, "    %d  %s\n", i, Sanitize(orNone(c.Subject)))
+			writeColumns(w, "       ", [][]string{
+				{"issuer", c.Issuer},
+				{"not after", notAfter},
+				{"key", c.Key},
+			})
+		}
+	}
+
+	w.WriteString("  trust:")
+	names := storeOrder(r, stores)
+	if len(names) == 0 {
+		w.WriteString(" not judged\n")
+		return
+	}
+	w.WriteByte('\n')
+	cells := make([][]string, 0, len(names))
+	for _, name := range names {
+		v := r.Trust[name]
+		verdict, code := "trusted", ""
+		if !v.Trusted {
+			verdict = "not trusted"
+		}
+		if v.Code != result.CodeNone {
+			code = strconv.Itoa(int(v.Code))
+		}
+		cells = append(cells, []string{name, verdict, orNone(code), orNone(v.Root)})
+	}
+	writeColumns(w, "    ", cells)
+}
+
+// storeOrder returns the stores that judged r: those of stores first, in
+// that order, then the others by name.
+func storeOrder(r *result.Result, stores []string) []string {
+	var names, rest []string
+	for _, name := range stores {
+		if _, ok := r.Trust[name]; ok && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	for name := range r.Trust {
+		if !slices.Contains(stores, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	return append(names, rest...)
+}
+
+// writeColumns writes rows of cells, each line starting with indent, every
+// column but the last padded to its widest cell. Cells are sanitised and
+// empty ones shown as "-".
+func writeColumns(w *bytes.Buffer, indent string, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], runewidth.StringWidth(Sanitize(orNone(c))))
+		}
+	}
+	for _, r := range rows {
+		var l strings.Builder
+		l.WriteString(indent)
+		for i, c := range r {
+			c = Sanitize(orNone(c))
+			l.WriteString(c)
+			if i < len(r)-1 {
+				l.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(c)))
+				l.WriteString(columnGap)
+			}
+		}
+		w.WriteString(strings.TrimRight(l.String(), " "))
+		w.WriteByte('\n')
+	}
 }

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
 )
 
@@ -123,5 +126,41 @@ func TestExpiresEarliestOnPath(t *testing.T) {
 				t.Errorf("short = %q, want %q", got, tt.ttyShort)
 			}
 		})
+	}
+}
+
+// TestTableVerboseListsEverything checks that --verbose shows every problem,
+// every certificate of the chain and every store's verdict, and that without
+// it the table shows only the detail (the first problem).
+func TestTableVerboseListsEverything(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		got := string(render(t, "table", ios, out, Options{Stores: testStores, Width: 400, Verbose: verbose}, fixtures(), shuffleOrder))
+		for _, r := range fixtures() {
+			var want []string // patterns shown only with --verbose
+			q := regexp.QuoteMeta
+			for _, p := range r.Problems {
+				if !strings.Contains(r.Detail, p.Message) {
+					want = append(want, q(Sanitize(p.Message)))
+				}
+				want = append(want, q(string(p.Severity))+` +`+q(p.ID))
+			}
+			for _, c := range r.Chain {
+				want = append(want, q(Sanitize(c.Subject))+`\n`, `issuer +`+q(Sanitize(c.Issuer)), `\n +not after +`+q(c.NotAfter.UTC().Format(time.RFC3339)))
+			}
+			for name, v := range r.Trust {
+				verdict := "trusted"
+				if !v.Trusted {
+					verdict = "not trusted"
+				}
+				want = append(want, `\n +`+name+` +`+verdict)
+			}
+			for _, w := range want {
+				if regexp.MustCompile(w).MatchString(got) != verbose {
+					t.Errorf("verbose=%v: %q shown = %v", verbose, w, !verbose)
+				}
+			}
+		}
 	}
 }
