@@ -139,6 +139,13 @@ func TestTerminal(t *testing.T) {
 			if !strings.Contains(screen, "checking") {
 				t.Errorf("%d columns: no progress bar, so the width is not measured under one:\n%q", size.cols, screen)
 			}
+			// Every frame of the bar fits on one line: a wrapped frame
+			// is not erased by the next one.
+			for _, f := range strings.FieldsFunc(ansi.ReplaceAllString(screen, ""), func(r rune) bool { return r == '\r' || r == '\n' }) {
+				if w := runewidth.StringWidth(f); w > int(size.cols) {
+					t.Errorf("%d columns: a frame is %d wide: %q", size.cols, w, f)
+				}
+			}
 			rows := 0
 			for _, l := range screenLines(screen) {
 				if w := runewidth.StringWidth(l); w > int(size.cols) {
