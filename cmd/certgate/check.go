@@ -207,7 +207,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	prog := startProgress(o)
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names})
+	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names, Verbose: o.Common.Verbose})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}

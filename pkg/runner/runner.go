@@ -258,9 +258,9 @@ func interrupted(ctx context.Context, cfg Config) bool {
 // check is Check, and reports false when the run was interrupted before the
 // result was complete.
 func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
-	r := result.Result{Target: in.Raw, Index: in.Index, ValidatedAt: cfg.At.UTC()}
+	r := result.Result{Target: target.Redact(in.Raw), Index: in.Index, ValidatedAt: cfg.At.UTC()}
 	if !utf8.ValidString(in.Raw) {
-		r.TargetRaw = []byte(in.Raw)
+		r.TargetRaw = []byte(r.Target)
 	}
 	t, err := target.Parse(in.Raw)
 	if err != nil {
