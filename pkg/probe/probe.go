@@ -139,7 +139,7 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 	obs.Err = fail
 	if diagnosable(fail) && ctx.Err() == nil {
 		diagnose(ctx, t, opts, &obs)
-		if len(opts.Clients) > 0 && ctx.Err() == nil {
+		if len(opts.Clients) > 0 && ctx.Err() == nil && negotiationFailure(fail.Err) {
 			replay(ctx, t, opts, &obs)
 		}
 	}

@@ -118,6 +118,16 @@ func negotiated(f *tlswire.Flight) clients.Negotiated {
 	return n
 }
 
+// negotiationFailure reports whether Go's handshake failed because the
+// server refused it (an alert, or the connection closed on the hello), as
+// opposed to Go refusing what the server sent (a certificate it cannot
+// parse, a message over its limits): only then can another client's
+// handshake decide differently.
+func negotiationFailure(err error) bool {
+	_, alert := remoteAlert(err)
+	return alert || isReset(err)
+}
+
 // replay runs after Go's handshake failed with obs.Err (already diagnosed):
 // it replays every client of opts.Clients and makes their verdict the
 // handshake's.
@@ -154,6 +164,14 @@ func replay(ctx context.Context, t target.Target, opts Options, obs *Observation
 		}
 	}
 	sh := v.flight.ServerHello
+	goWhy := goRefusal(v.neg)
+	if goWhy == "" {
+		// The server chose what Go's client offers too.
+		if _, alert := remoteAlert(obs.Err.Err); !alert {
+			return // Go's connection was closed, not refused: its failure stands
+		}
+		goWhy = fmt.Sprintf("the server refused Go's ClientHello (%s) although Go offers it", refusal(obs.Err.Err))
+	}
 	obs.Err = nil
 	obs.Certs = nil
 	obs.TLS = &result.TLSInfo{
@@ -177,7 +195,7 @@ func replay(ctx context.Context, t target.Target, opts Options, obs *Observation
 	}
 	obs.Problems = append(obs.Problems, result.Problem{ID: result.ProblemClientFallback, Severity: result.SeverityWarn, Cert: -1,
 		Message: fmt.Sprintf("negotiated %s (%s): %s; Go clients refuse it, %s %s it: enable ECDHE with AES-GCM or ChaCha20-Poly1305 and TLS 1.2 or 1.3 on the server so that every modern client connects",
-			what, tlswire.VersionName(sh.Version), goRefusal(v.neg), joinAnd(names), accept)})
+			what, tlswire.VersionName(sh.Version), goWhy, joinAnd(names), accept)})
 	if len(refused) > 0 {
 		var parts, failing []string
 		for _, a := range refused {
@@ -208,7 +226,7 @@ func replay(ctx context.Context, t target.Target, opts Options, obs *Observation
 	}
 }
 
-// goRefusal says why Go's client does not negotiate n.
+// goRefusal says why Go's client does not negotiate n; "" when it would.
 func goRefusal(n clients.Negotiated) string {
 	switch tlswire.SuiteKeyExchange(n.Suite) {
 	case tlswire.KeyExchangeRSA:
@@ -226,7 +244,7 @@ func goRefusal(n clients.Negotiated) string {
 	case !goSuite(n.Suite):
 		return "a cipher suite Go does not implement"
 	}
-	return "Go's client could not negotiate it"
+	return ""
 }
 
 // goGroup reports whether crypto/tls implements the key exchange group.
