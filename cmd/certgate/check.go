@@ -65,7 +65,9 @@ func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOpti
 		Short: "Handshake with endpoints and validate their certificates",
 		Long: `Run a TLS handshake against each target, as a strict client does (TLS 1.2 or
 newer, SNI for the host), and validate the presented chain against each
-selected trust store, the validity period and the host name.
+selected trust store, the validity period and the host name. When the server
+refuses Go's handshake, the sender's recorded clients (every recorded Java
+client, or --client NAME) replay theirs and decide whether it passes.
 
 A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 [IPv6]:port; the default port is 443. Every target yields exactly one result.`,
