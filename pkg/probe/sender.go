@@ -147,10 +147,10 @@ func replay(ctx context.Context, t target.Target, opts Options, obs *Observation
 		}
 		var parts []string
 		for _, a := range refused {
-			parts = append(parts, fmt.Sprintf("%s (offers %s) refuses: %s", displayName(a.profile.Name), strings.Join(a.profile.Decoded.Versions, " and "), why(a, nil)))
+			parts = append(parts, fmt.Sprintf("%s (offers %s with %d cipher suites) refuses: %s", displayName(a.profile.Name), strings.Join(a.profile.Decoded.Versions, " and "), suiteCount(a.profile), why(a, nil)))
 		}
 		f := *obs.Err
-		f.Detail = strings.TrimSuffix(f.Detail, ".") + ". The sender's clients fail too: " + strings.Join(parts, "; ")
+		f.Detail = strings.TrimSuffix(f.Detail, ".") + ". The sender's clients fail too: " + strings.Join(parts, "; ") + " (certgate check --list-clients names their suites)"
 		obs.Err = &f
 		return
 	}
@@ -293,6 +293,18 @@ func why(a *attempt, ok *attempt) string {
 		return a.err.Error()
 	}
 	return "the handshake"
+}
+
+// suiteCount is the number of cipher suites p offers, signalling values
+// (TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV) left out.
+func suiteCount(p *clients.Profile) int {
+	n := 0
+	for _, s := range p.Decoded.CipherSuites {
+		if !strings.HasSuffix(s, "_SCSV") {
+			n++
+		}
+	}
+	return n
 }
 
 // displayName names a recorded client for a sentence: "java-17" is

@@ -93,7 +93,7 @@ func TestProbeSenderClients(t *testing.T) {
 			}, absent: []string{result.ProblemClientRefuses}},
 		{name: "TLS 1.0 only", args: []string{"-tls1", "-cipher", "ALL:" + legacy},
 			errID: result.ProblemLegacyTLS,
-			words: map[string][]string{"detail": {"offers only TLS 1.0", "Java 17 (offers TLS 1.3 and TLS 1.2) refuses", "Java 25 (offers TLS 1.3 and TLS 1.2) refuses", "protocol_version"}}},
+			words: map[string][]string{"detail": {"offers only TLS 1.0", "Java 17 (offers TLS 1.3 and TLS 1.2 with 36 cipher suites) refuses", "Java 25 (offers TLS 1.3 and TLS 1.2 with 30 cipher suites) refuses", "protocol_version"}}},
 	}
 	cs := senderClients(t)
 	for _, c := range cases {
@@ -163,7 +163,7 @@ func TestProbeSenderOneClient(t *testing.T) {
 	if obs.Err == nil || obs.Err.Code != result.CodeHandshake || obs.Err.ID != result.ProblemRSAKeyExchange {
 		t.Fatalf("err %v, want 11220 %s", obs.Err, result.ProblemRSAKeyExchange)
 	}
-	if !strings.Contains(obs.Err.Detail, "Java 25 (offers TLS 1.3 and TLS 1.2) refuses: the server answered with alert handshake_failure") {
+	if !strings.Contains(obs.Err.Detail, "Java 25 (offers TLS 1.3 and TLS 1.2 with 30 cipher suites) refuses: the server answered with alert handshake_failure") {
 		t.Errorf("detail %q does not name Java 25's refusal", obs.Err.Detail)
 	}
 	if len(obs.Problems) != 0 {
