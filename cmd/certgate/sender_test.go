@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/certgate/certgate/internal/faultserver"
@@ -59,5 +60,35 @@ func TestCheckSenderClient(t *testing.T) {
 				t.Errorf("%d certificates judged, want the server's one", len(r.Chain))
 			}
 		})
+	}
+}
+
+// TestCheckSenderChainNotRead: a TLS 1.3 server that insists on an ffdhe
+// group is reached by the Java clients only; its chain travels encrypted
+// and is not read, so the result fails closed (11237, chain-not-read)
+// rather than passing or blaming the handshake.
+func TestCheckSenderChainNotRead(t *testing.T) {
+	s, err := faultserver.StartOpenSSL("sha256", "-tls1_3", "-groups", "ffdhe2048")
+	if errors.Is(err, faultserver.ErrNoOpenSSL) {
+		t.Skip("openssl is not installed (CI installs it)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	target, resolve := hostTarget(s.Addr(), "example.test")
+	_, rs, errOut := jsonResults(t, resolve, target)
+	if len(rs) != 1 {
+		t.Fatalf("%d results, want 1 (stderr %q)", len(rs), errOut)
+	}
+	r := rs[0]
+	if r.Status != result.StatusFail || r.Code != result.CodeNoPath || !strings.Contains(r.Detail, "not judged") {
+		t.Errorf("%s %d (%s), want fail 11237 saying the chain was not judged", r.Status, r.Code, r.Detail)
+	}
+	if !hasProblem(r, result.ProblemChainNotRead, result.SeverityError) || !hasProblem(r, result.ProblemClientFallback, result.SeverityWarn) {
+		t.Errorf("problems %v, want chain-not-read and client-fallback", problemIDs(r))
+	}
+	if r.TLS == nil || r.TLS.Client != "java-17" || r.TLS.Version != "TLS 1.3" || len(r.Chain) != 0 {
+		t.Errorf("tls %+v with %d certificates, want java-17 at TLS 1.3 and no chain", r.TLS, len(r.Chain))
 	}
 }

@@ -190,8 +190,11 @@ func replay(ctx context.Context, t target.Target, opts Options, obs *Observation
 		accept = "accept"
 	}
 	what := tlswire.SuiteName(sh.CipherSuite)
-	if v.neg.Group != 0 {
+	switch {
+	case v.neg.Group != 0:
 		what += " with group " + tlswire.GroupName(v.neg.Group)
+	case v.neg.DHBits > 0:
+		what += fmt.Sprintf(" with a %d-bit DH group", v.neg.DHBits)
 	}
 	obs.Problems = append(obs.Problems, result.Problem{ID: result.ProblemClientFallback, Severity: result.SeverityWarn, Cert: -1,
 		Message: fmt.Sprintf("negotiated %s (%s): %s; Go clients refuse it, %s %s it: enable ECDHE with AES-GCM or ChaCha20-Poly1305 and TLS 1.2 or 1.3 on the server so that every modern client connects",

@@ -78,7 +78,7 @@ func TestProbeSenderClients(t *testing.T) {
 		{name: "DHE only, 2048-bit group", args: []string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256"},
 			client: "java-17", suite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", certs: 1,
 			words: map[string][]string{
-				result.ProblemClientFallback: {"negotiated TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE key exchange, which Go does not implement", "Java 17 and Java 25 accept it"},
+				result.ProblemClientFallback: {"negotiated TLS_DHE_RSA_WITH_AES_128_GCM_SHA256 with a 2048-bit DH group", "DHE key exchange, which Go does not implement", "Java 17 and Java 25 accept it"},
 			}, absent: []string{result.ProblemClientRefuses, result.ProblemChainNotRead}},
 		{name: "CBC only", args: []string{"-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256"},
 			client: "java-17", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", certs: 1,
