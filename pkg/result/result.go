@@ -317,8 +317,8 @@ type TLSInfo struct {
 	// Client names the TLS client whose handshake these fields describe
 	// and whose verdict the handshake is: "go" for certgate's own
 	// crypto/tls handshake, else a recorded client profile such as
-	// "java-17" (certgate check --list-clients).
-	Client string `json:"client"`
+	// "java-17" (certgate check --list-clients). Left out when not known.
+	Client string `json:"client,omitempty"`
 }
 
 // Cert summarises one presented certificate.
