@@ -181,6 +181,23 @@ const (
 	ProblemWeakSignature = "weak-signature-algorithm"
 )
 
+// Problem ids of a handshake that Go's client cannot make but a recorded
+// client of the sender (a Java client by default, or --client) can.
+const (
+	// ProblemClientFallback: Go's client could not negotiate with the
+	// server, the sender's recorded client does (warn): the detail names
+	// what was negotiated and why Go's client refuses it.
+	ProblemClientFallback = "client-fallback"
+	// ProblemClientRefuses: some of the recorded clients judged connect
+	// and others refuse (warn): the detail names those that refuse and why.
+	ProblemClientRefuses = "client-refuses"
+	// ProblemChainNotRead: the handshake passes only with a recorded
+	// client at TLS 1.3, whose Certificate message is encrypted, so the
+	// chain was not read and not judged (error, 11237: a chain nobody
+	// judged never passes).
+	ProblemChainNotRead = "chain-not-read"
+)
+
 // Problem ids about the shape of the presented chain and the bundle's key
 // (verify and check alike).
 const (
@@ -297,6 +314,11 @@ type TLSInfo struct {
 	CipherSuite string `json:"cipher_suite"`
 	ALPN        string `json:"alpn"`
 	OCSPStapled bool   `json:"ocsp_stapled"`
+	// Client names the TLS client whose handshake these fields describe
+	// and whose verdict the handshake is: "go" for certgate's own
+	// crypto/tls handshake, else a recorded client profile such as
+	// "java-17" (certgate check --list-clients). Left out when not known.
+	Client string `json:"client,omitempty"`
 }
 
 // Cert summarises one presented certificate.

@@ -306,6 +306,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		facts.Problems = append(facts.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
 			Code: obs.Err.Code, Cert: -1, Message: obs.Err.Detail})
 	}
+	facts.Problems = append(facts.Problems, obs.Problems...)
 	certs := obs.Certs
 	maxChain := cfg.MaxChain
 	if maxChain <= 0 {
