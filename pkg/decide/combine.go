@@ -102,10 +102,10 @@ func Combine(outs []AddressOutcome) result.Result {
 		worst := groups[0]
 		var others []string
 		for _, g := range groups[1:] {
-			others = append(others, strings.Join(g.addrs, ", ")+" "+verdictPhrase(g.status, g.code, len(g.addrs)))
+			others = append(others, list(g.addrs)+" "+verdictPhrase(g.status, g.code, len(g.addrs)))
 		}
-		prefix := fmt.Sprintf("%d of %d addresses %s (%s), while %s", len(worst.addrs), len(counted),
-			verdictPhrase(worst.status, worst.code, len(worst.addrs)), strings.Join(worst.addrs, ", "), strings.Join(others, "; "))
+		prefix := fmt.Sprintf("%d of %d addresses, %s, %s, while %s", len(worst.addrs), len(counted),
+			list(worst.addrs), verdictPhrase(worst.status, worst.code, len(worst.addrs)), strings.Join(others, "; "))
 		if r.Detail == "" {
 			r.Detail = prefix
 		} else {
@@ -122,9 +122,17 @@ func Combine(outs []AddressOutcome) result.Result {
 		}
 		r.Problems = sortProblems(append(r.Problems, result.Problem{ID: result.ProblemAddressNotReached, Severity: result.SeverityInfo, Cert: -1,
 			Message: fmt.Sprintf("%s could not be reached from this machine (no route to %s network) and %s not counted: check this machine's connectivity, or use --first-address",
-				strings.Join(missed, ", "), pluralWord(len(missed), "its", "their"), pluralWord(len(missed), "is", "are"))}))
+				list(missed), pluralWord(len(missed), "its", "their"), pluralWord(len(missed), "is", "are"))}))
 	}
 	return r
+}
+
+// list joins items for a sentence: "a", "a and b", "a, b and c".
+func list(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // verdictPhrase says what n addresses with a verdict do: "passes", "fail
