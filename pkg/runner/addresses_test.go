@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -293,5 +296,53 @@ func TestEveryAddressKeepsConcurrency(t *testing.T) {
 				t.Errorf("%d handshakes in flight at once with -c %d", p, conc)
 			}
 		})
+	}
+}
+
+// TestNoRoute: a dial that fails for want of a route from this machine is
+// told apart from the server's refusal or silence.
+func TestNoRoute(t *testing.T) {
+	tests := []struct {
+		errno syscall.Errno
+		want  bool
+	}{
+		{syscall.ENETUNREACH, true},
+		{syscall.EAFNOSUPPORT, true},
+		{syscall.ECONNREFUSED, false},
+		{syscall.ETIMEDOUT, false},
+		{syscall.EHOSTUNREACH, false}, // may come from a router near the server
+	}
+	for _, tt := range tests {
+		t.Run(tt.errno.Error(), func(t *testing.T) {
+			err := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", tt.errno)}
+			if got := noRoute(probe.Classify(err, probe.PhaseDial, time.Second)); got != tt.want {
+				t.Errorf("noRoute = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEveryAddressNotReached resolves a name to a loopback server and to an
+// address this machine has no route to (a multicast address, which no TCP
+// connection reaches): the second is listed, noted and not counted.
+func TestEveryAddressNotReached(t *testing.T) {
+	const nowhere = "ff02::1"
+	if _, err := net.DialTimeout("tcp", hostPort(nowhere, 443), time.Second); !errors.Is(err, syscall.ENETUNREACH) {
+		t.Skipf("dialling %s gives %v here, not ENETUNREACH", nowhere, err)
+	}
+	root := testpki.NewRoot(t, "Addresses Unreached Root")
+	port, lns := listenSamePort(t, "127.0.0.1")
+	serveTLS(lns[0], root.Leaf(t, testpki.DNS("half.test")).TLSCert())
+	r := Check(context.Background(), Input{Raw: "half.test:" + strconv.Itoa(port)}, Config{
+		Stores: []*truststore.Store{loadStore(t, root)}, At: testpki.Epoch, WarnDays: 30, Concurrency: 2,
+		Probe: probe.Options{Timeout: 5 * time.Second, DNS: hostsDNS(map[string][]string{"half.test": {"127.0.0.1", nowhere}})}})
+	if r.Status != result.StatusOK || r.Address != hostPort("127.0.0.1", port) {
+		t.Errorf("%s at %s, want ok at the address reached: %s", r.Status, r.Address, r.Detail)
+	}
+	if len(r.Addresses) != 2 || r.Addresses[1].Status != result.StatusError || r.Addresses[1].Code != result.CodeConnFailure {
+		t.Errorf("addresses %+v, want the one not reached listed as error 11205", r.Addresses)
+	}
+	if len(r.Problems) != 1 || r.Problems[0].ID != result.ProblemAddressNotReached || !strings.Contains(r.Problems[0].Message, hostPort(nowhere, port)) {
+		t.Errorf("problems %+v, want one %s note naming %s", r.Problems, result.ProblemAddressNotReached, hostPort(nowhere, port))
 	}
 }
