@@ -156,6 +156,8 @@ func TestCheckEveryAddress(t *testing.T) {
 			status: result.StatusError, code: result.CodeTCPRefused, address: a4,
 			detail: []string{"1 of 2 addresses, " + a4 + ", could not be checked (code 11202), while " + a1 + " passes: ", a4 + " refused the TCP connection"},
 			addrs:  []addr{{a1, result.StatusOK, 0, &good}, {a4, result.StatusError, result.CodeTCPRefused, nil}}},
+		{name: "a name that does not resolve", target: "missing.test" + p,
+			status: result.StatusError, code: result.CodeBadHostName, detail: []string{"missing.test does not resolve"}},
 		{name: "a name with one address", target: "one.test" + p,
 			status: result.StatusOK, address: a1, leaf: &good, plain: true,
 			addrs: []addr{{a1, result.StatusOK, 0, &good}}},
@@ -344,5 +346,27 @@ func TestEveryAddressNotReached(t *testing.T) {
 	}
 	if len(r.Problems) != 1 || r.Problems[0].ID != result.ProblemAddressNotReached || !strings.Contains(r.Problems[0].Message, hostPort(nowhere, port)) {
 		t.Errorf("problems %+v, want one %s note naming %s", r.Problems, result.ProblemAddressNotReached, hostPort(nowhere, port))
+	}
+}
+
+// TestEveryAddressLooksUpOnce: a name is looked up once per run, whether it
+// resolves or not.
+func TestEveryAddressLooksUpOnce(t *testing.T) {
+	var calls atomic.Int32
+	dns := probe.NewDNSCacheFunc(func(_ context.Context, host string) ([]net.IPAddr, error) {
+		calls.Add(1)
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	})
+	cfg := Config{At: testpki.Epoch, Concurrency: 2, Probe: probe.Options{Timeout: 5 * time.Second, DNS: dns}}
+	if err := Run(context.Background(), inputs([]string{"gone.test", "gone.test:8443"}), cfg, func(r result.Result) error {
+		if r.Code != result.CodeBadHostName {
+			t.Errorf("%s: code %d, want 11210: %s", r.Target, r.Code, r.Detail)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("gone.test looked up %d times, want once", n)
 	}
 }

@@ -297,7 +297,11 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 	if interrupted(ctx, cfg) {
 		return r, false
 	}
-	addrs := addresses(ctx, t, cfg)
+	addrs, obs := addresses(ctx, t, cfg)
+	if obs != nil {
+		r, ok, _ := judge(ctx, t, r, cfg, *obs)
+		return r, ok
+	}
 	if len(addrs) == 0 {
 		if !acquire(ctx, cfg) {
 			return deadlineOrInterrupted(ctx, cfg, r)
@@ -318,7 +322,11 @@ func checkAddr(ctx context.Context, t target.Target, r result.Result, cfg Config
 	if probeFn == nil {
 		probeFn = probe.Probe
 	}
-	obs := probeFn(ctx, t, opts)
+	return judge(ctx, t, r, cfg, probeFn(ctx, t, opts))
+}
+
+// judge is checkAddr once the probe has made its observation.
+func judge(ctx context.Context, t target.Target, r result.Result, cfg Config, obs probe.Observation) (result.Result, bool, bool) {
 	r.Address = obs.Address
 	r.DurationMS = float64(obs.Duration.Microseconds()) / 1000
 	r.TLS = obs.TLS
@@ -422,20 +430,32 @@ func deadlineOrInterrupted(ctx context.Context, cfg Config, r result.Result) (re
 }
 
 // addresses returns the "ip:port" addresses to check t at, each once, in
-// the order a client tries them (the first answer's family first); nil when
-// t is checked at one address: an IP target, a --resolve entry, a proxy,
-// --first-address, or a name that does not resolve (the probe then reports
-// why).
-func addresses(ctx context.Context, t target.Target, cfg Config) []string {
+// the order a client tries them (the first answer's family first); none
+// when t is checked at one address: an IP target, a --resolve entry, a
+// proxy, --first-address. When the name does not resolve, it returns the
+// probe's observation of that instead, so the lookup is not made twice.
+func addresses(ctx context.Context, t target.Target, cfg Config) ([]string, *probe.Observation) {
 	if cfg.FirstAddress || t.IsIP || cfg.Probe.Dialer != nil || cfg.Probe.DNS == nil || cfg.Probe.Address != "" {
-		return nil
+		return nil, nil
 	}
 	if _, ok := cfg.Probe.Resolve[t.Key()]; ok {
-		return nil
+		return nil, nil
 	}
-	ips, err := cfg.Probe.DNS.Lookup(ctx, t.Host)
-	if err != nil || len(ips) == 0 {
-		return nil
+	timeout := cfg.Probe.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second // the probe's default
+	}
+	start := time.Now()
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ips, err := cfg.Probe.DNS.Lookup(lctx, t.Host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no such host", Name: t.Host, IsNotFound: true}
+	}
+	if err != nil {
+		// The error as the probe's own dial reports it.
+		f := probe.Classify(&net.OpError{Op: "dial", Net: "tcp", Err: err}, probe.PhaseDial, timeout)
+		return nil, &probe.Observation{Duration: time.Since(start), Err: f}
 	}
 	first4 := ips[0].IP.To4() != nil
 	var primary, fallback []string
@@ -456,7 +476,7 @@ func addresses(ctx context.Context, t target.Target, cfg Config) []string {
 			fallback = append(fallback, addr)
 		}
 	}
-	return append(primary, fallback...)
+	return append(primary, fallback...), nil
 }
 
 // checkEvery checks t at each of addrs, at most as many at once as handshake
