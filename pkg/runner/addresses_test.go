@@ -370,3 +370,80 @@ func TestEveryAddressLooksUpOnce(t *testing.T) {
 		t.Errorf("gone.test looked up %d times, want once", n)
 	}
 }
+
+// serveSilent accepts on ln and says nothing until the test ends.
+func serveSilent(t *testing.T, ln net.Listener) {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				<-done
+			}()
+		}
+	}()
+}
+
+// TestEveryAddressDeadlineAndInterrupt: an address that stalls past the
+// run's deadline makes the target's result a deadline error naming it; an
+// interrupt while it stalls leaves the target without a result.
+func TestEveryAddressDeadlineAndInterrupt(t *testing.T) {
+	root := testpki.NewRoot(t, "Addresses Deadline Root")
+	port, lns := listenSamePort(t, "127.0.0.1", "127.0.0.2")
+	serveTLS(lns[0], root.Leaf(t, testpki.DNS("stall.test")).TLSCert())
+	serveSilent(t, lns[1])
+	stalled := hostPort("127.0.0.2", port)
+	base := Config{Stores: []*truststore.Store{loadStore(t, root)}, At: testpki.Epoch, WarnDays: 30, Concurrency: 4,
+		Probe: probe.Options{Timeout: time.Minute, DNS: hostsDNS(map[string][]string{"stall.test": {"127.0.0.1", "127.0.0.2"}})}}
+	raw := "stall.test:" + strconv.Itoa(port)
+
+	t.Run("deadline", func(t *testing.T) {
+		cfg := base
+		cfg.Deadline = 500 * time.Millisecond
+		var rs []result.Result
+		if err := Run(context.Background(), inputs([]string{raw}), cfg, func(r result.Result) error {
+			rs = append(rs, r)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 || rs[0].Code != result.CodeConnFailure || rs[0].Address != stalled || len(rs[0].Addresses) != 2 {
+			t.Fatalf("results %+v, want one 11205 at %s with both addresses", rs, stalled)
+		}
+		if want := "1 of 2 addresses, " + stalled + ", could not be checked (code 11205)"; !strings.HasPrefix(rs[0].Detail, want) || !strings.Contains(rs[0].Detail, "--deadline") {
+			t.Errorf("detail %q, want it to start %q and name --deadline", rs[0].Detail, want)
+		}
+	})
+	t.Run("interrupt", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		// Interrupt once the good address has been checked and the
+		// stalled one is in flight.
+		cfg := base
+		goodDone := make(chan struct{})
+		cfg.probe = func(pctx context.Context, tg target.Target, o probe.Options) probe.Observation {
+			if o.Address == stalled {
+				go func() {
+					<-goodDone
+					cancel()
+				}()
+				return probe.Probe(pctx, tg, o)
+			}
+			defer close(goodDone)
+			return probe.Probe(pctx, tg, o)
+		}
+		emitted := 0
+		err := Run(ctx, inputs([]string{raw}), cfg, func(r result.Result) error {
+			emitted++
+			return nil
+		})
+		var intr *Interrupted
+		if !errors.As(err, &intr) || intr.NotChecked != 1 || emitted != 0 {
+			t.Errorf("err %v after %d results, want an interrupt with the target not checked and no result", err, emitted)
+		}
+	})
+}
