@@ -39,6 +39,8 @@ type checkOptions struct {
 	// Client is --client: the one recorded client that judges a handshake
 	// Go's client cannot make; "" for every recorded Java client.
 	Client string
+	// FirstAddress is --first-address.
+	FirstAddress bool
 
 	// UX holds --quiet and --proxy (progress.go, proxy.go).
 	UX uxOptions
@@ -96,6 +98,7 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	f.StringArrayVar(&opts.Resolve, "resolve", nil, "given `HOST:PORT:ADDR`, connect to ADDR but validate and send SNI for HOST, as curl does (repeatable)")
 	f.BoolVar(&opts.NoSNI, "no-sni", false, "send no server name (the certificate must still match the host)")
 	f.StringVar(&opts.Client, "client", "", "judge a handshake Go's client cannot make with this one recorded client `NAME` (see --list-clients); default: every recorded Java client")
+	f.BoolVar(&opts.FirstAddress, "first-address", false, "check a host name at the first of its addresses that answers, not at every address it resolves to")
 	f.DurationVar(&opts.Deadline, "deadline", 0, "bound the whole run: targets not done by then each get an error result (default none)")
 	addUXFlags(cmd, &opts.UX)
 	addShardFlag(cmd, &opts.Shard)
@@ -310,6 +313,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if dialer != nil {
 		cfg.Probe.Dialer = dialer
 	}
+	cfg.FirstAddress = o.FirstAddress
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
 		// No result is emitted against a store that failed to load.

@@ -51,6 +51,11 @@ type Options struct {
 	// their verdict replaces Go's (sender.go). None means Go's client alone
 	// decides.
 	Clients []*clients.Profile
+	// Address, when set, is the one "ip:port" to dial, in place of
+	// resolving the host or a Resolve entry: SNI and validation still use
+	// the host. A caller that checks every address of a name sets it once
+	// per address.
+	Address string
 }
 
 // DefaultMaxHandshakeBytes is the default cap on bytes read from a peer
@@ -341,6 +346,9 @@ func legacyConfig(t target.Target, opts Options) *tls.Config {
 }
 
 func dialAddr(t target.Target, opts Options) string {
+	if opts.Address != "" {
+		return opts.Address
+	}
 	port := strconv.Itoa(t.Port)
 	if a, ok := opts.Resolve[net.JoinHostPort(t.Host, port)]; ok {
 		if _, _, err := net.SplitHostPort(a); err == nil {
@@ -375,7 +383,7 @@ func dial(ctx context.Context, t target.Target, opts Options) (net.Conn, string,
 	}
 	var raw net.Conn
 	var err error
-	if _, resolved := opts.Resolve[t.Key()]; opts.DNS != nil && opts.Dialer == nil && !t.IsIP && !resolved {
+	if _, resolved := opts.Resolve[t.Key()]; opts.Address == "" && opts.DNS != nil && opts.Dialer == nil && !t.IsIP && !resolved {
 		raw, err = dialCached(ctx, opts.DNS, &net.Dialer{}, t.Host, t.Port)
 	} else {
 		raw, err = d.DialContext(ctx, "tcp", dialAddr(t, opts))

@@ -276,6 +276,11 @@ const (
 	// (file descriptors, memory) while checking this target. It is certgate's
 	// fault, never the server's: status error with code 0.
 	ProblemLocalResource = "local-resource-exhausted"
+	// ProblemAddressNotReached: an address of the host name could not be
+	// reached from this machine at all (no route to its network, as on a
+	// machine without IPv6), while another address was: it is listed in
+	// addresses but does not count towards the verdict (info).
+	ProblemAddressNotReached = "address-not-reached"
 )
 
 // Problem ids about certificates that could not be judged at all.
@@ -354,6 +359,21 @@ type Verdict struct {
 	StoreVersion string `json:"store_version,omitempty"`
 }
 
+// AddressResult is the outcome of a target at one of the addresses its
+// host name resolved to.
+type AddressResult struct {
+	// Address is the address dialled, "ip:port" ("[ip]:port" for IPv6).
+	Address string `json:"address"`
+	// Status and Code are the verdict at this address alone.
+	Status Status `json:"status"`
+	Code   Code   `json:"code"`
+	// LeafSHA256 is the lower-case hex SHA-256 of the leaf served there;
+	// empty when no certificate was presented.
+	LeafSHA256 string `json:"leaf_sha256"`
+	// DurationMS is the time spent on this address, connect and handshakes.
+	DurationMS float64 `json:"duration_ms"`
+}
+
 // Result is everything certgate knows about one target. It is the contract
 // between the layers and, encoded, one certgate.result/v1 object.
 type Result struct {
@@ -377,6 +397,11 @@ type Result struct {
 	PathNotAfter *time.Time         `json:"path_not_after,omitempty"`
 	Trust        map[string]Verdict `json:"trust"`
 	Problems     []Problem          `json:"problems"`
+	// Addresses lists the outcome at each address a host name resolved to,
+	// when the target was checked at every address; absent for an IP
+	// target, a --resolve entry, a proxy or --first-address. The
+	// top-level verdict and fields are those of the worst address.
+	Addresses []AddressResult `json:"addresses,omitempty"`
 	// TargetRaw holds the target's bytes, base64 in JSON, only when Target
 	// is not valid UTF-8 (JSON then shows U+FFFD in Target).
 	TargetRaw []byte `json:"target_raw,omitempty"`
