@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -40,6 +41,10 @@ const (
 	// ProblemAnchorExpired: the trust anchor is outside its validity, which
 	// the JDK client ignores (it only checks certificates below the anchor).
 	ProblemAnchorExpired = "anchor-validity-ignored"
+	// ProblemCAEKUIgnored: a CA of the path lacks serverAuth in its
+	// extendedKeyUsage, which the JDK client does not check (it checks the
+	// leaf's only) while other clients reject the chain.
+	ProblemCAEKUIgnored = "ca-eku-ignored"
 	// ProblemWildcardSuffixRejected: the leaf's wildcard covers a public
 	// suffix, which the JDK client refuses under a root of its cacerts.
 	ProblemWildcardSuffixRejected = "wildcard-public-suffix-rejected"
@@ -161,6 +166,14 @@ func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore
 	if m.EKULeafOnly {
 		if _, has := ext(leaf, oidExtKeyUsage); has && !hasEKU(leaf, x509.ExtKeyUsageServerAuth) && !hasEKU(leaf, x509.ExtKeyUsageAny) {
 			add(result.ProblemKeyUsage, 0, "leaf certificate %q is not valid for TLS server authentication (its extendedKeyUsage lacks serverAuth): reissue it with the serverAuth extended key usage", displayName(leaf))
+		}
+		for k, c := range path[1:] {
+			if _, has := ext(c, oidExtKeyUsage); has && !hasEKU(c, x509.ExtKeyUsageServerAuth) && !hasEKU(c, x509.ExtKeyUsageAny) {
+				ps = append(ps, result.Problem{ID: ProblemCAEKUIgnored, Severity: result.SeverityWarn, Cert: presentedIndex(certs, c), Store: s.Name,
+					Message: fmt.Sprintf("%s restricts its extendedKeyUsage to other purposes than serverAuth; %s checks extendedKeyUsage on the leaf only and accepts the chain for the %s store, but OpenSSL, browsers and Go clients reject it: chain the leaf through a CA certificate whose extendedKeyUsage includes serverAuth",
+						roleName(k+1, len(path), c), m.Client, s.Name)})
+				break
+			}
 		}
 	}
 	if m.MinRSABits > 0 {
@@ -330,4 +343,43 @@ func clientNames(leaf *x509.Certificate, js []*storeJudgement, nameProblems []re
 			host, strings.Join(leaf.DNSNames, ", "), strings.Join(clients, " and "), strings.Join(stores, ", "), host)
 	}
 	return []result.Problem{w}
+}
+
+// modelIDs are the problem ids only a client model gives a store.
+var modelIDs = map[string]bool{
+	ProblemNoDigitalSignature:     true,
+	ProblemLeafEKUNotServerAuth:   true,
+	ProblemKeyTooSmall:            true,
+	ProblemCNNameConstraint:       true,
+	ProblemWildcardSuffixRejected: true,
+}
+
+// modelWarnings turns a client model's error into a warning for the
+// result when another store passes: one client refuses the chain that
+// another accepts, which the result must show (the failing store's own
+// verdict keeps the error).
+func modelWarnings(js []*storeJudgement) []result.Problem {
+	var passing []string
+	for _, j := range js {
+		if j.code == result.CodeNone {
+			passing = append(passing, j.store.Name)
+		}
+	}
+	if len(passing) == 0 {
+		return nil
+	}
+	var ps []result.Problem
+	for _, j := range js {
+		if j.code == result.CodeNone {
+			continue
+		}
+		for _, p := range j.problems {
+			if p.Severity == result.SeverityError && modelIDs[p.ID] {
+				p.Severity, p.Code = result.SeverityWarn, result.CodeNone
+				p.Message += fmt.Sprintf(" (%s trusts this chain)", decide.StoresPhrase(passing))
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
 }

@@ -131,6 +131,7 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 		problems = append(problems, timeProblems(certs, nil, opts.At, "")...)
 	}
 	problems = append(problems, nameProblems...)
+	problems = append(problems, modelWarnings(judgements)...)
 	problems = append(problems, soonProblems(certs, opts)...)
 	problems = append(problems, shapeProblems(certs, judgements, best, opts)...)
 	problems = append(problems, webPKIProblems(certs, judgements, best, opts)...)
