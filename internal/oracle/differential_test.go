@@ -92,6 +92,11 @@ func TestClientsAgree(t *testing.T) {
 		{name: "host only in the CN", build: func(t *testing.T) chain {
 			return std(t, nil, testpki.RawDNS(), testpki.CN("host.test"))
 		}},
+		{name: "IP host only in the CN", java: result.CodeDomainMismatch, mozilla: result.CodeDomainMismatch, build: func(t *testing.T) chain {
+			c := std(t, nil, testpki.RawDNS(), testpki.CN("127.0.0.1"))
+			c.host = "127.0.0.1"
+			return c
+		}},
 		{name: "partial wildcard", build: func(t *testing.T) chain {
 			c := std(t, nil, testpki.DNS("w*.example.test"))
 			c.host = "www.example.test"

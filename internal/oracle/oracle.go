@@ -194,8 +194,8 @@ const (
 )
 
 // OpenSSL connects to addr with `openssl s_client`, sending host as SNI and
-// checking it (-verify_hostname), at security level 2, trusting only
-// roots, and returns the client's verdict.
+// checking it (-verify_hostname, or -verify_ip for an address), at
+// security level 2, trusting only roots, and returns the client's verdict.
 func OpenSSL(t testing.TB, addr, host string, roots ...*x509.Certificate) Verdict {
 	t.Helper()
 	need(t, "openssl")
@@ -203,8 +203,15 @@ func OpenSSL(t testing.TB, addr, host string, roots ...*x509.Certificate) Verdic
 	if err := os.WriteFile(ca, testpki.PEM(roots...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := run("openssl", "s_client", "-connect", addr, "-servername", host, "-verify_hostname", host,
-		"-verify_return_error", "-CAfile", ca, "-no-CApath", "-no-CAstore", "-auth_level", "2")
+	// An IP address is checked as one (against IP subjectAltNames only),
+	// as a client that connects to an address does, and sent as no SNI.
+	name := []string{"-servername", host, "-verify_hostname", host}
+	if net.ParseIP(host) != nil {
+		name = []string{"-noservername", "-verify_ip", host}
+	}
+	args := append([]string{"s_client", "-connect", addr}, name...)
+	args = append(args, "-verify_return_error", "-CAfile", ca, "-no-CApath", "-no-CAstore", "-auth_level", "2")
+	out, err := run("openssl", args...)
 	m := verifyError.FindAllSubmatch(out, -1)
 	var exit *exec.ExitError
 	switch {

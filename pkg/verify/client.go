@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -117,7 +118,8 @@ func (m ClientModel) nameMatch(leaf *x509.Certificate, host string) string {
 	if h == "" {
 		return ""
 	}
-	if m.CNFallback && len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 && len(leaf.URIs) == 0 && len(leaf.EmailAddresses) == 0 {
+	// An IP address matches IP subjectAltNames only, never the CN.
+	if m.CNFallback && net.ParseIP(h) == nil && len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 && len(leaf.URIs) == 0 && len(leaf.EmailAddresses) == 0 {
 		if cn := strings.ToLower(leaf.Subject.CommonName); cn != "" && (cn == h || m.PartialWildcard && wildcardMatch(cn, h)) {
 			return ProblemCNOnly
 		}

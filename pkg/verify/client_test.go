@@ -68,6 +68,13 @@ func TestClientModels(t *testing.T) {
 		{name: "host only in the CN", file: result.CodeDomainMismatch, status: result.StatusWarn,
 			want:  []string{ProblemCNOnly},
 			build: func(t *testing.T) chain { return std(t, nil, testpki.RawDNS(), testpki.CN("host.test")) }},
+		{name: "IP host only in the CN", java: result.CodeDomainMismatch, mozilla: result.CodeDomainMismatch, file: result.CodeDomainMismatch, status: result.StatusFail,
+			want: []string{result.ProblemHostnameMismatch},
+			build: func(t *testing.T) chain {
+				c := std(t, nil, testpki.RawDNS(), testpki.CN("192.0.2.7"))
+				c.host = "192.0.2.7"
+				return c
+			}},
 		{name: "partial wildcard", file: result.CodeDomainMismatch, status: result.StatusWarn,
 			want: []string{ProblemPartialWildcard},
 			build: func(t *testing.T) chain {
