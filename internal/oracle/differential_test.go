@@ -68,6 +68,23 @@ func TestClientsAgree(t *testing.T) {
 			c.served = nil
 			return c
 		}},
+		{name: "not yet valid leaf", java: result.CodeExpired, mozilla: result.CodeExpired, build: func(t *testing.T) chain {
+			return std(t, nil, testpki.Validity(now.AddDate(0, 0, 2), now.AddDate(0, 0, 90)))
+		}},
+		{name: "wildcard leaf", build: func(t *testing.T) chain {
+			c := std(t, nil, testpki.DNS("*.example.test"))
+			c.host = "www.example.test"
+			return c
+		}},
+		{name: "leaf without keyUsage and extendedKeyUsage", build: func(t *testing.T) chain {
+			return std(t, nil, testpki.KeyUsage(0), testpki.EKU())
+		}},
+		{name: "RSA leaf key usage keyEncipherment only", java: result.CodeNoPath, build: func(t *testing.T) chain {
+			return std(t, nil, testpki.KeyUsage(x509.KeyUsageKeyEncipherment))
+		}},
+		{name: "RSA-1024 intermediate", mozilla: result.CodeNoPath, build: func(t *testing.T) chain {
+			return std(t, []testpki.Option{testpki.WithKey(testpki.RSA(1024))})
+		}},
 		{name: "ECDSA leaf key usage without digitalSignature", java: result.CodeNoPath, build: func(t *testing.T) chain {
 			return std(t, nil, testpki.WithKey(testpki.ECDSA(256)), testpki.KeyUsage(x509.KeyUsageKeyAgreement))
 		}},
