@@ -42,7 +42,8 @@ type Verdict struct {
 	Trusted bool
 	// Code is the certgate code of the client's failure: 11235 for a
 	// name mismatch, 11236 for a certificate outside its validity, 11237
-	// for any other rejection of the chain; 0 when trusted.
+	// for any other rejection of the chain, 11220 for a handshake that
+	// failed for another reason than the chain; 0 when trusted.
 	Code result.Code
 	// Detail is the client's own words (the exception chain, the verify
 	// error).
@@ -179,7 +180,10 @@ func javaVerdict(line string) Verdict {
 	if line == "ok" {
 		return Verdict{Trusted: true}
 	}
-	v := Verdict{Code: result.CodeNoPath, Detail: strings.TrimPrefix(line, "fail | ")}
+	if rest, ok := strings.CutPrefix(line, "fail handshake | "); ok {
+		return Verdict{Code: result.CodeHandshake, Detail: rest}
+	}
+	v := Verdict{Code: result.CodeNoPath, Detail: strings.TrimPrefix(line, "fail cert | ")}
 	switch {
 	case strings.Contains(line, "CertificateExpiredException"), strings.Contains(line, "CertificateNotYetValidException"):
 		v.Code = result.CodeExpired
@@ -226,7 +230,7 @@ func OpenSSL(t testing.TB, addr, host string, roots ...*x509.Certificate) Verdic
 	case err != nil && !errors.As(err, &exit):
 		t.Fatalf("oracle: openssl s_client %s: %v: %s", addr, err, out)
 	case len(m) == 0:
-		return Verdict{Code: result.CodeNoPath, Detail: "handshake failed without a verify error: " + lastLines(out)}
+		return Verdict{Code: result.CodeHandshake, Detail: "handshake failed without a verify error: " + lastLines(out)}
 	}
 	last := m[len(m)-1]
 	n, _ := strconv.Atoi(string(last[1]))
