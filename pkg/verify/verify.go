@@ -99,6 +99,7 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 		judgements = append(judgements, judge(certs, inter, s, opts))
 	}
 	mergeStoreProblems(certs, judgements)
+	nameProblems = clientNames(leaf, judgements, nameProblems, opts)
 
 	// The store closest to passing gives the path the chain's shape and
 	// Web PKI rules are checked on (decide.Apply picks the same store).
@@ -107,6 +108,7 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 		if j.code == result.CodeNone && hasError(nameProblems) {
 			j.code = result.CodeDomainMismatch
 		}
+		j.code = worstCode(j.code, j.problems)
 		if best < 0 || closer(j.code, judgements[best].code) {
 			best = i
 		}
@@ -129,6 +131,7 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 		problems = append(problems, timeProblems(certs, nil, opts.At, "")...)
 	}
 	problems = append(problems, nameProblems...)
+	problems = append(problems, modelWarnings(judgements)...)
 	problems = append(problems, soonProblems(certs, opts)...)
 	problems = append(problems, shapeProblems(certs, judgements, best, opts)...)
 	problems = append(problems, webPKIProblems(certs, judgements, best, opts)...)
@@ -234,14 +237,20 @@ func hasError(ps []result.Problem) bool {
 // judge answers the path and time questions for one store.
 func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store, opts Options) *storeJudgement {
 	j := &storeJudgement{store: s}
+	model, hasModel := ModelFor(s.Name)
 	vo := x509.VerifyOptions{
 		Roots:         s.PoolFor(certs), // always explicit: never the platform verifier; only the roots certs can reach
 		Intermediates: inter,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
+	if hasModel && model.EKULeafOnly {
+		// The client checks extendedKeyUsage on the leaf only
+		// (pathProblems), not the nesting crypto/x509 requires of CAs.
+		vo.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
+	}
 	var firstErr error
 	var chains [][]*x509.Certificate
-	for _, t := range candidateTimes(certs, opts.At) {
+	for _, t := range append(candidateTimes(certs, opts.At), anchorTimes(certs, s, opts.At)...) {
 		vo.CurrentTime = t
 		cs, err := verifyLeaf(certs, s, vo) // leaf.Verify(vo), remembered (cache.go)
 		if err == nil {
@@ -295,14 +304,25 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 	var bestTP []result.Problem
 	for _, c := range allowed {
 		tp := timeProblems(certs, c, opts.At, s.Name)
+		if hasModel && model.IgnoreAnchorValidity {
+			tp = anchorTimeIgnored(tp)
+		}
 		if j.path == nil || len(tp) < len(bestTP) || len(tp) == len(bestTP) && len(c) < len(j.path) {
 			j.path, bestTP = c, tp
 		}
 	}
 	j.root = s.Lookup(j.path[len(j.path)-1])
 	if len(bestTP) > 0 {
-		j.code = result.CodeExpired
+		j.code = worstCode(j.code, bestTP)
 		j.problems = append(j.problems, bestTP...)
+	}
+	if hasModel {
+		if model.IgnoreAnchorValidity {
+			j.problems = append(j.problems, anchorValidityNote(certs, j.path, opts.At, s.Name, model)...)
+		}
+		mp := model.pathProblems(certs, j.path, s, opts.Host)
+		j.code = worstCode(j.code, mp)
+		j.problems = append(j.problems, mp...)
 	}
 	return j
 }
