@@ -295,6 +295,41 @@ const (
 	ProblemIntermediateAsRoot = "intermediate-as-root"
 )
 
+// Problem ids of the client models: each is one way the client that uses a
+// store decides differently from crypto/x509.
+const (
+	// ProblemCNOnly: the leaf names the host only in its subject CN, with
+	// no subjectAltName. Java and OpenSSL accept it; browsers and Go do
+	// not.
+	ProblemCNOnly = "cn-only"
+	// ProblemPartialWildcard: the host matches a wildcard inside a label
+	// ("w*.example.com"), which Java and OpenSSL accept and browsers do not.
+	ProblemPartialWildcard = "partial-wildcard"
+	// ProblemNoDigitalSignature: the leaf's keyUsage lacks digitalSignature,
+	// so the JDK client refuses it for an (EC)DHE or TLS 1.3 handshake.
+	ProblemNoDigitalSignature = "key-usage-no-digital-signature"
+	// ProblemLeafEKUNotServerAuth: the leaf's extendedKeyUsage does not
+	// list serverAuth (anyExtendedKeyUsage alone), which OpenSSL refuses.
+	ProblemLeafEKUNotServerAuth = "eku-not-server-auth"
+	// ProblemKeyTooSmall: a key of the chain is below the client's security
+	// level (OpenSSL level 2: RSA under 2048 bits).
+	ProblemKeyTooSmall = "key-below-security-level"
+	// ProblemCNNameConstraint: the host named only in the CN lies outside
+	// a CA's name constraints; clients that read the CN check it against
+	// them.
+	ProblemCNNameConstraint = "cn-name-constraint-violation"
+	// ProblemAnchorExpired: the trust anchor is outside its validity, which
+	// the JDK client ignores (it only checks certificates below the anchor).
+	ProblemAnchorExpired = "anchor-validity-ignored"
+	// ProblemCAEKUIgnored: a CA of the path lacks serverAuth in its
+	// extendedKeyUsage, which the JDK client does not check (it checks the
+	// leaf's only) while other clients reject the chain.
+	ProblemCAEKUIgnored = "ca-eku-ignored"
+	// ProblemWildcardSuffixRejected: the leaf's wildcard covers a public
+	// suffix, which the JDK client refuses under a root of its cacerts.
+	ProblemWildcardSuffixRejected = "wildcard-public-suffix-rejected"
+)
+
 // Problem is one defect or note about a target.
 type Problem struct {
 	// ID is a stable kebab-case identifier, one of the Problem* constants.
