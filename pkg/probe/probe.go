@@ -138,6 +138,7 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 	if fail == nil {
 		obs.TLS = info(state)
 		obs.Certs = state.PeerCertificates
+		certificateLimits(&obs, opts.Clients, state.Version)
 		obs.Duration = time.Since(start)
 		return obs
 	}
