@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/report"
@@ -35,6 +36,11 @@ type checkOptions struct {
 	Resolve     []string
 	NoSNI       bool
 	Deadline    time.Duration
+	// Client is --client: the one recorded client that judges a handshake
+	// Go's client cannot make; "" for every recorded Java client.
+	Client string
+	// FirstAddress is --first-address.
+	FirstAddress bool
 
 	// UX holds --quiet and --proxy (progress.go, proxy.go).
 	UX uxOptions
@@ -49,6 +55,8 @@ type checkOptions struct {
 	// Set by validate from Resolve and Shard.
 	resolve map[string]string
 	shard   runner.Shard
+	// clients are the sender's clients, from Client.
+	clients []*clients.Profile
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -59,7 +67,9 @@ func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOpti
 		Short: "Handshake with endpoints and validate their certificates",
 		Long: `Run a TLS handshake against each target, as a strict client does (TLS 1.2 or
 newer, SNI for the host), and validate the presented chain against each
-selected trust store, the validity period and the host name.
+selected trust store, the validity period and the host name. When the server
+refuses Go's handshake, the sender's recorded clients (every recorded Java
+client, or --client NAME) replay theirs and decide whether it passes.
 
 A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 [IPv6]:port; the default port is 443. Every target yields exactly one result.`,
@@ -87,6 +97,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	f.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "per endpoint, connect + handshake")
 	f.StringArrayVar(&opts.Resolve, "resolve", nil, "given `HOST:PORT:ADDR`, connect to ADDR but validate and send SNI for HOST, as curl does (repeatable)")
 	f.BoolVar(&opts.NoSNI, "no-sni", false, "send no server name (the certificate must still match the host)")
+	f.StringVar(&opts.Client, "client", "", "judge a handshake Go's client cannot make with this one recorded client `NAME` (see --list-clients); default: every recorded Java client")
+	f.BoolVar(&opts.FirstAddress, "first-address", false, "check a host name at the first of its addresses that answers, not at every address it resolves to")
 	f.DurationVar(&opts.Deadline, "deadline", 0, "bound the whole run: targets not done by then each get an error result (default none)")
 	addUXFlags(cmd, &opts.UX)
 	addShardFlag(cmd, &opts.Shard)
@@ -122,8 +134,32 @@ func (o *checkOptions) validate() error {
 	if o.shard, err = parseShard(o.Shard); err != nil {
 		return err
 	}
+	if o.clients, err = senderClients(o.Client); err != nil {
+		return err
+	}
 	o.resolve, err = parseResolve(o.Resolve)
 	return err
+}
+
+// senderClients are the recorded clients --client names: the one called
+// name, or every recorded Java client when name is empty.
+func senderClients(name string) ([]*clients.Profile, error) {
+	if name == "" {
+		cs, err := probe.SenderClients()
+		if err != nil {
+			return nil, fmt.Errorf("reading the embedded client profiles: %w (the binary is damaged: rebuild it)", err)
+		}
+		return cs, nil
+	}
+	p, err := clients.ByName(name)
+	var unknown *clients.UnknownError
+	if errors.As(err, &unknown) {
+		return nil, usagef("--client: %q is not a recorded client; use one of %s (certgate check --list-clients describes them)", name, strings.Join(unknown.Known, ", "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--client %s: reading the embedded client profile: %w (the binary is damaged: rebuild it)", name, err)
+	}
+	return []*clients.Profile{p}, nil
 }
 
 // parseResolve reads curl-style HOST:PORT:ADDR entries into the probe's map,
@@ -207,7 +243,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	prog := startProgress(o)
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names})
+	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names, Verbose: o.Common.Verbose})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}
@@ -265,7 +301,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	// A store that failed gives LoadStores no stores; the emit function
 	// below then refuses every result, so none is judged without it.
 	cfg := runner.Config{
-		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: o.resolve},
+		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: o.resolve, Clients: o.clients},
 		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },
 		At:          at,
 		WarnDays:    o.Common.WarnDays,
@@ -277,6 +313,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if dialer != nil {
 		cfg.Probe.Dialer = dialer
 	}
+	cfg.FirstAddress = o.FirstAddress
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
 		// No result is emitted against a store that failed to load.

@@ -94,13 +94,16 @@ func TestProgressBar(t *testing.T) {
 	}
 	fromFile := []string{"check", "-o", "json", epochArg, "--store", store, ok[0], bad[0], "-f", list}
 	for _, c := range []struct {
-		name string
-		tty  bool
-		env  map[string]string
-		args []string
-		want bool
+		name  string
+		tty   bool
+		piped bool // stdout is not a terminal, stderr is
+		env   map[string]string
+		args  []string
+		want  bool
 	}{
 		{name: "terminal, two targets", tty: true, args: two, want: true},
+		{name: "stdout piped, stderr a terminal", tty: true, piped: true, args: two},
+		{name: "TERM=dumb", tty: true, env: map[string]string{"TERM": "dumb"}, args: two},
 		{name: "terminal, list file", tty: true, args: fromFile, want: true},
 		{name: "not a terminal", tty: false, args: two},
 		{name: "CI set", tty: true, env: map[string]string{"CI": "true"}, args: two},
@@ -109,7 +112,12 @@ func TestProgressBar(t *testing.T) {
 		{name: "one target", tty: true, args: one},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, stderr := cliEnv(t, c.env, c.tty, c.args...)
+			ios, _, outBuf, errBuf := iostreams.Test()
+			ios.Getenv = func(k string) string { return c.env[k] }
+			ios.SetStderrTTY(c.tty)
+			ios.SetStdoutTTY(c.tty && !c.piped)
+			code := run(context.Background(), c.args, ios)
+			out, stderr := outBuf.String(), errBuf.String()
 			rs := decode(t, out, stderr)
 			if code == 2 || len(rs) == 0 {
 				t.Fatalf("exit %d, %d results", code, len(rs))

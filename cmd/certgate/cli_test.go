@@ -54,6 +54,7 @@ func TestCLIUsageErrors(t *testing.T) {
 		{"verify --host bad name", []string{"verify", "--host", "bad_name!.test", full}, []string{"--host bad_name!.test"}, ""},
 		{"shard one past the end", []string{"check", "--shard", "4/4", "good.test"}, []string{"--shard: index 4 is out of range for 4 shards (0-based: use 0/4 … 3/4)"}, ""},
 		{"fix-chain over --store", []string{"verify", "--store", p.store, "--fix-chain", p.store, full}, []string{"--fix-chain " + p.store, "(--store " + p.store + ")"}, ""},
+		{"unknown --client", []string{"check", "--client", "java-8", "good.test"}, []string{`--client: "java-8" is not a recorded client`, "java-17, java-25", "--list-clients"}, ""},
 		{"fix-chain over --ca-file", []string{"verify", "--ca-file", p.store, "--fix-chain", p.store, full}, []string{"(--ca-file " + p.store + ")"}, ""},
 	}
 	for _, tt := range tests {

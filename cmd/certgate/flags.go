@@ -22,6 +22,7 @@ type commonOptions struct {
 	Output   string
 	FailOn   string
 	NoColor  bool
+	Verbose  bool
 }
 
 func addCommonFlags(cmd *cobra.Command, o *commonOptions) {
@@ -32,6 +33,7 @@ func addCommonFlags(cmd *cobra.Command, o *commonOptions) {
 	f.IntVar(&o.WarnDays, "warn-days", 30, "warn when a certificate of the chain expires within this many days")
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a result is at or above: error, warn, never")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "on a terminal, list under the table every problem, the presented chain and each store's verdict of each target")
 	f.BoolVar(&o.NoColor, "no-color", false, "no ANSI colour (also when NO_COLOR is set or stdout is not a terminal)")
 	_ = cmd.RegisterFlagCompletionFunc("store", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"mozilla", "java", "system"}, cobra.ShellCompDirectiveDefault

@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/report"
+	"github.com/certgate/certgate/pkg/result"
 )
 
 var update = flag.Bool("update", false, "update .golden files")
@@ -35,8 +41,11 @@ func normalize(s string, tmp string) string {
 func goldenFile(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
+	if filepath.IsAbs(name) { // for a test that changed directory
+		path = name + ".golden"
+	}
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -74,6 +83,7 @@ func TestCheckGolden(t *testing.T) {
 	}{
 		{"check_table_piped", false, nil},
 		{"check_table_tty", true, nil},
+		{"check_table_tty_verbose", true, []string{"-v", "--no-color"}},
 		{"check_json", false, []string{"-o", "json"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -87,4 +97,94 @@ func TestCheckGolden(t *testing.T) {
 			goldenFile(t, c.name, normalize(out.String(), tmp))
 		})
 	}
+}
+
+// TestVerifyJUnitNamesVerify checks that verify -o junit names its suite and
+// test classes after verify, not check.
+func TestVerifyJUnitNamesVerify(t *testing.T) {
+	p := newPKI(t, "VerifyJUnit")
+	leaf := p.inter.Leaf(t)
+	bundle := filepath.Join(t.TempDir(), "fullchain.pem")
+	if err := os.WriteFile(bundle, testpki.PEM(leaf.Cert, p.inter.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "", "verify", "-o", "junit", epochArg, "--store", p.store, bundle)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0 (stderr %s)", code, errOut)
+	}
+	if !strings.Contains(out, `<testsuite name="certgate verify"`) || !strings.Contains(out, `classname="certgate.verify"`) || strings.Contains(out, "certgate.check") || strings.Contains(out, "certgate check") {
+		t.Errorf("junit of verify does not name verify:\n%s", out)
+	}
+}
+
+// TestPasswordNeverPrinted checks that a password in a target appears in no
+// output format, on a terminal or not, in stdout or stderr, nor in the
+// decoded target_raw of JSON.
+func TestPasswordNeverPrinted(t *testing.T) {
+	const secret = "s3cretPW"
+	targets := []string{
+		"https://user:" + secret + "@127.0.0.1:1/",
+		"user:" + secret + "@example.test/x",
+		"https:/user:" + secret + "@example.test",
+		"https://user:" + secret + "@example.test/\xff",
+	}
+	for _, format := range report.Formats() {
+		for _, tty := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/tty=%v", format, tty), func(t *testing.T) {
+				ios, _, out, errOut := iostreams.Test()
+				ios.SetStdoutTTY(tty)
+				ios.SetStderrTTY(tty)
+				args := append([]string{"check", epochArg, "-o", format, "--timeout", "2s"}, targets...)
+				if code := run(context.Background(), args, ios); code != 1 {
+					t.Errorf("exit %d, want 1 (stderr %s)", code, errOut)
+				}
+				all := out.String() + errOut.String()
+				if strings.Contains(all, secret) {
+					t.Errorf("output repeats the password:\n%s", all)
+				}
+				if !strings.Contains(all, "xxxxx") {
+					t.Errorf("output shows no redacted target:\n%s", all)
+				}
+				if format == "json" {
+					var rs []result.Result
+					if err := json.Unmarshal(out.Bytes(), &rs); err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range rs {
+						if bytes.Contains(r.TargetRaw, []byte(secret)) {
+							t.Errorf("target_raw repeats the password: %q", r.TargetRaw)
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestVerifyVerboseGolden pins the full view of verify -v on a terminal: an
+// expired leaf checked against a name it is not valid for, so that two
+// problems are listed where the table shows one.
+func TestVerifyVerboseGolden(t *testing.T) {
+	p := newPKI(t, "VerifyVerbose")
+	e := testpki.Epoch
+	leaf := p.inter.Leaf(t, testpki.DNS("www.verbose.test"), testpki.Validity(e.AddDate(0, -3, 0), e.AddDate(0, 0, -2)))
+	// A relative path keeps the TARGET column the same width in every run.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(wd, "testdata", "verify_table_tty_verbose")
+	t.Chdir(filepath.Dir(p.store))
+	bundle := "fullchain.pem"
+	if err := os.WriteFile(bundle, testpki.PEM(leaf.Cert, p.inter.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetTerminalWidth(200)
+	code := run(context.Background(), []string{"verify", "-v", "--no-color", epochArg, "--store", p.store, "--host", "other.verbose.test", bundle}, ios)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (stderr %s)", code, errOut)
+	}
+	goldenFile(t, golden, normalize(out.String(), filepath.Dir(p.store)))
 }

@@ -200,7 +200,7 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 		// Interrupted while the stores loaded: nothing was judged.
 		return fmt.Errorf("%w: 1 of 1 target not checked", errInterrupted)
 	}
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores)})
+	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: storeNames(stores), Command: "verify", Verbose: o.Common.Verbose})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}

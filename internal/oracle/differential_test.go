@@ -1,6 +1,7 @@
 package oracle_test
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"os"
 	"testing"
@@ -158,5 +159,24 @@ func TestClientsAgree(t *testing.T) {
 				t.Errorf("certgate's mozilla verdict is %d (trusted %v), openssl's %s; problems: %+v", got.Code, got.Trusted, ossl, r.Problems)
 			}
 		})
+	}
+}
+
+// TestHandshakeFailure proves the oracle tells a failed handshake from a
+// refused chain: a server that speaks only TLS 1.0 is refused by both
+// clients (disabled in the JDK, below OpenSSL's security level 2) before
+// any certificate is judged.
+func TestHandshakeFailure(t *testing.T) {
+	now := time.Now()
+	root := testpki.NewRoot(t, "Oracle Root", testpki.Validity(now.AddDate(-5, 0, 0), now.AddDate(10, 0, 0)))
+	leaf := root.Leaf(t, testpki.Validity(now.AddDate(0, 0, -30), now.AddDate(0, 0, 60)), testpki.DNS("host.test"))
+	addr := testpki.Serve(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLSCert()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10})
+	for name, v := range map[string]oracle.Verdict{
+		"the JDK client": oracle.Java(t, addr, "host.test", root.Cert),
+		"openssl":        oracle.OpenSSL(t, addr, "host.test", root.Cert),
+	} {
+		if v.Code != result.CodeHandshake {
+			t.Errorf("%s against a TLS 1.0-only server: %s, want %d", name, v, result.CodeHandshake)
+		}
 	}
 }

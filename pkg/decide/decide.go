@@ -61,6 +61,8 @@ var kinds = map[string]Kind{
 	result.ProblemNoSharedCipher:   KindConnection,
 	result.ProblemWeakSignature:    KindConnection,
 	result.ProblemDeadlineExceeded: KindConnection,
+	result.ProblemClientFallback:   KindConnection,
+	result.ProblemClientRefuses:    KindConnection,
 	result.ProblemLocalResource:    KindLocal,
 }
 

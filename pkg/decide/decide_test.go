@@ -219,9 +219,41 @@ func TestKindOf(t *testing.T) {
 		result.ProblemKeyMismatch:          KindCertificate,
 		result.ProblemExpired:              KindCertificate,
 		result.ProblemMalformedCertificate: KindCertificate,
+		result.ProblemClientFallback:       KindConnection,
+		result.ProblemClientRefuses:        KindConnection,
+		result.ProblemChainNotRead:         KindCertificate,
 	} {
 		if got := KindOf(id); got != want {
 			t.Errorf("KindOf(%s) = %d, want %d", id, got, want)
 		}
+	}
+}
+
+// TestApplySenderClient: a handshake only a recorded client makes warns
+// and is judged on its chain; one whose chain could not be read fails
+// closed with 11237 and says why.
+func TestApplySenderClient(t *testing.T) {
+	fallback := result.Problem{ID: result.ProblemClientFallback, Severity: result.SeverityWarn, Cert: -1, Message: "negotiated X"}
+	notRead := result.Problem{ID: result.ProblemChainNotRead, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: -1, Message: "chain not read"}
+	tests := []struct {
+		name   string
+		facts  Facts
+		status result.Status
+		code   result.Code
+		detail string
+	}{
+		{"fallback, trusted chain", Facts{Presented: 1, ChainNotAfter: t1, Problems: []result.Problem{fallback}, Stores: []Store{pathStore("java")}},
+			result.StatusWarn, result.CodeNone, "negotiated X"},
+		{"fallback, chain not read", Facts{Problems: []result.Problem{fallback, notRead}},
+			result.StatusFail, result.CodeNoPath, "chain not read"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r result.Result
+			Apply(&r, tc.facts)
+			if r.Status != tc.status || r.Code != tc.code || r.Detail != tc.detail {
+				t.Errorf("got %s %d %q, want %s %d %q", r.Status, r.Code, r.Detail, tc.status, tc.code, tc.detail)
+			}
+		})
 	}
 }

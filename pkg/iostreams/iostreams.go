@@ -32,6 +32,11 @@ type IOStreams struct {
 	// to os.Getenv; tests replace it.
 	Getenv func(string) string
 
+	// outFile is the standard output file System found, kept so that its
+	// width can be measured after Out is wrapped (by a progress bar that
+	// clears itself before each write, for example).
+	outFile *os.File
+
 	stdinTTY      bool
 	stdoutTTY     bool
 	stderrTTY     bool
@@ -42,14 +47,20 @@ type IOStreams struct {
 // System returns IOStreams bound to os.Stdin, os.Stdout and os.Stderr, with
 // terminal detection done once, here.
 func System() *IOStreams {
+	return fromFiles(os.Stdin, os.Stdout, os.Stderr)
+}
+
+// fromFiles returns IOStreams bound to the given files, as System does.
+func fromFiles(in, out, errOut *os.File) *IOStreams {
 	return &IOStreams{
-		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
+		In:        in,
+		Out:       out,
+		ErrOut:    errOut,
 		Getenv:    os.Getenv,
-		stdinTTY:  isTerminal(os.Stdin),
-		stdoutTTY: isTerminal(os.Stdout),
-		stderrTTY: isTerminal(os.Stderr),
+		outFile:   out,
+		stdinTTY:  isTerminal(in),
+		stdoutTTY: isTerminal(out),
+		stderrTTY: isTerminal(errOut),
 	}
 }
 
@@ -102,33 +113,47 @@ func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 func (s *IOStreams) SetColorDisabled(v bool) { s.colorDisabled = v }
 
 // ColorEnabled reports whether output on Out may carry ANSI colour: Out is a
-// terminal, NO_COLOR is unset or empty, and colour was not disabled.
+// terminal that understands escape codes (TERM is not "dumb"), NO_COLOR is
+// unset or empty, and colour was not disabled.
 func (s *IOStreams) ColorEnabled() bool {
 	return s.stdoutTTY && s.colorAllowed()
 }
 
-// StderrColorEnabled is ColorEnabled for ErrOut: ErrOut is a terminal,
-// NO_COLOR is unset or empty, and colour was not disabled.
+// StderrColorEnabled is ColorEnabled for ErrOut: ErrOut is a terminal that
+// understands escape codes, NO_COLOR is unset or empty, and colour was not
+// disabled.
 func (s *IOStreams) StderrColorEnabled() bool {
 	return s.stderrTTY && s.colorAllowed()
 }
 
 func (s *IOStreams) colorAllowed() bool {
-	return !s.colorDisabled && s.getenv("NO_COLOR") == ""
+	return !s.colorDisabled && s.getenv("NO_COLOR") == "" && !s.DumbTerminal()
+}
+
+// DumbTerminal reports whether TERM is "dumb": the terminal shows text but
+// no escape codes, so neither colour nor a redrawn progress bar may be sent.
+func (s *IOStreams) DumbTerminal() bool {
+	return s.getenv("TERM") == "dumb"
 }
 
 // SetTerminalWidth fixes the width TerminalWidth returns; 0 restores
 // measurement.
 func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
-// TerminalWidth returns the width of the terminal on Out in columns: the value
-// given to SetTerminalWidth, else the measured width when Out is a terminal,
-// else a positive COLUMNS, else DefaultWidth.
+// TerminalWidth returns the width of the terminal on standard output in
+// columns: the value given to SetTerminalWidth, else the measured width when
+// standard output is a terminal (measured on the file System found, even
+// when Out has since been wrapped), else a positive COLUMNS, else
+// DefaultWidth.
 func (s *IOStreams) TerminalWidth() int {
 	if s.width > 0 {
 		return s.width
 	}
-	if f, ok := s.Out.(*os.File); ok && s.stdoutTTY {
+	f, ok := s.Out.(*os.File)
+	if s.outFile != nil {
+		f, ok = s.outFile, true
+	}
+	if ok && s.stdoutTTY {
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
 			return w
 		}

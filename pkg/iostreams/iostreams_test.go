@@ -1,7 +1,10 @@
 package iostreams
 
 import (
+	"io"
 	"testing"
+
+	"github.com/creack/pty"
 )
 
 func TestTestStreams(t *testing.T) {
@@ -35,15 +38,19 @@ func TestColorEnabled(t *testing.T) {
 		{"NO_COLOR empty", true, "", false, true},
 		{"--no-color", true, "", true, false},
 		{"piped and NO_COLOR", false, "1", false, false},
+		{"TERM=dumb", true, "", false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, _, _ := Test()
 			ios.Getenv = func(k string) string {
-				if k == "NO_COLOR" {
+				switch {
+				case k == "NO_COLOR":
 					return tt.noColor
+				case k == "TERM" && tt.name == "TERM=dumb":
+					return "dumb"
 				}
-				return ""
+				return "xterm-256color"
 			}
 			ios.SetStdoutTTY(tt.tty)
 			ios.SetStderrTTY(tt.tty)
@@ -97,5 +104,33 @@ func TestSystem(t *testing.T) {
 	}
 	if w := ios.TerminalWidth(); w <= 0 {
 		t.Errorf("TerminalWidth() = %d, want > 0", w)
+	}
+}
+
+// TestTerminalWidthWrappedOut checks that the width of a real terminal on
+// standard output is measured even after Out is wrapped, as a progress bar
+// that clears itself before each write does.
+func TestTerminalWidthWrappedOut(t *testing.T) {
+	for _, cols := range []uint16{200, 80, 132} {
+		ptmx, tty, err := pty.Open()
+		if err != nil {
+			t.Skipf("no pseudo-terminal: %v", err)
+		}
+		t.Cleanup(func() { ptmx.Close(); tty.Close() })
+		if err := pty.Setsize(ptmx, &pty.Winsize{Cols: cols, Rows: 50}); err != nil {
+			t.Fatal(err)
+		}
+		ios := fromFiles(tty, tty, tty)
+		ios.Getenv = func(string) string { return "" }
+		if !ios.IsStdoutTTY() {
+			t.Fatal("a pty is not taken for a terminal")
+		}
+		if got := ios.TerminalWidth(); got != int(cols) {
+			t.Errorf("TerminalWidth() = %d, want %d", got, cols)
+		}
+		ios.Out = struct{ io.Writer }{ios.Out}
+		if got := ios.TerminalWidth(); got != int(cols) {
+			t.Errorf("TerminalWidth() with Out wrapped = %d, want %d", got, cols)
+		}
 	}
 }

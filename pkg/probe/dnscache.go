@@ -32,6 +32,14 @@ func NewDNSCache() *DNSCache {
 	return &DNSCache{lookup: net.DefaultResolver.LookupIPAddr, m: map[string]*dnsEntry{}}
 }
 
+// NewDNSCacheFunc returns an empty cache that looks names up with lookup,
+// which must behave as net.Resolver.LookupIPAddr does (a *net.DNSError
+// when the name does not resolve): for a program with a resolver of its
+// own, or a test that answers for names of its own.
+func NewDNSCacheFunc(lookup func(ctx context.Context, host string) ([]net.IPAddr, error)) *DNSCache {
+	return &DNSCache{lookup: lookup, m: map[string]*dnsEntry{}}
+}
+
 // Lookup returns the addresses of host, from the cache when it has them.
 // Its error, like net.Resolver.LookupIPAddr's, is a *net.DNSError when the
 // name does not resolve.

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/proxy"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
@@ -45,6 +46,16 @@ type Options struct {
 	// per-run cache (dnscache.go); --resolve entries and IP targets bypass
 	// it.
 	DNS *DNSCache
+	// Clients are the sender's recorded TLS clients (package clients).
+	// When Go's strict handshake fails to negotiate, each is replayed and
+	// their verdict replaces Go's (sender.go). None means Go's client alone
+	// decides.
+	Clients []*clients.Profile
+	// Address, when set, is the one "ip:port" to dial, in place of
+	// resolving the host or a Resolve entry: SNI and validation still use
+	// the host. A caller that checks every address of a name sets it once
+	// per address.
+	Address string
 }
 
 // DefaultMaxHandshakeBytes is the default cap on bytes read from a peer
@@ -71,8 +82,13 @@ type Observation struct {
 	TLS *result.TLSInfo
 	// Certs is the chain as presented, in the order presented.
 	Certs []*x509.Certificate
-	// Err is the failure, nil when the strict handshake completed.
+	// Err is the failure, nil when the strict handshake completed or a
+	// client of Options.Clients connects.
 	Err *Failure
+	// Problems are the findings about the handshake that are not its
+	// failure: that only a recorded client connects, that some recorded
+	// clients refuse, that the chain could not be read.
+	Problems []result.Problem
 }
 
 // Failure is a classified probe failure.
@@ -122,12 +138,16 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 	if fail == nil {
 		obs.TLS = info(state)
 		obs.Certs = state.PeerCertificates
+		certificateLimits(&obs, opts.Clients, state.Version)
 		obs.Duration = time.Since(start)
 		return obs
 	}
 	obs.Err = fail
 	if diagnosable(fail) && ctx.Err() == nil {
 		diagnose(ctx, t, opts, &obs)
+		if len(opts.Clients) > 0 && ctx.Err() == nil && negotiationFailure(fail.Err) {
+			replay(ctx, t, opts, &obs)
+		}
 	}
 	obs.Duration = time.Since(start)
 	return obs
@@ -327,6 +347,9 @@ func legacyConfig(t target.Target, opts Options) *tls.Config {
 }
 
 func dialAddr(t target.Target, opts Options) string {
+	if opts.Address != "" {
+		return opts.Address
+	}
 	port := strconv.Itoa(t.Port)
 	if a, ok := opts.Resolve[net.JoinHostPort(t.Host, port)]; ok {
 		if _, _, err := net.SplitHostPort(a); err == nil {
@@ -338,6 +361,21 @@ func dialAddr(t target.Target, opts Options) string {
 }
 
 func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Config) (tls.ConnectionState, string, *Failure) {
+	raw, addr, fail := dial(ctx, t, opts)
+	if fail != nil {
+		return tls.ConnectionState{}, "", fail
+	}
+	defer raw.Close()
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return tls.ConnectionState{}, addr, classify(err, PhaseHandshake, opts.Timeout, addr)
+	}
+	return conn.ConnectionState(), addr, nil
+}
+
+// dial connects to t as opts say and returns the connection bounded by the
+// handshake byte limit and ctx's deadline, and the address dialled.
+func dial(ctx context.Context, t target.Target, opts Options) (net.Conn, string, *Failure) {
 	var d interface {
 		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 	} = &net.Dialer{}
@@ -346,30 +384,29 @@ func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Conf
 	}
 	var raw net.Conn
 	var err error
-	if _, resolved := opts.Resolve[t.Key()]; opts.DNS != nil && opts.Dialer == nil && !t.IsIP && !resolved {
+	if _, resolved := opts.Resolve[t.Key()]; opts.Address == "" && opts.DNS != nil && opts.Dialer == nil && !t.IsIP && !resolved {
 		raw, err = dialCached(ctx, opts.DNS, &net.Dialer{}, t.Host, t.Port)
 	} else {
 		raw, err = d.DialContext(ctx, "tcp", dialAddr(t, opts))
 	}
 	if err != nil {
-		return tls.ConnectionState{}, "", classify(err, PhaseDial, opts.Timeout, dialAddr(t, opts))
+		return nil, "", classify(err, PhaseDial, opts.Timeout, dialAddr(t, opts))
 	}
-	defer raw.Close()
 	addr := raw.RemoteAddr().String()
-	limit := opts.MaxHandshakeBytes
-	if limit <= 0 {
-		limit = DefaultMaxHandshakeBytes
-	}
-	raw = &limitConn{Conn: raw, limit: limit}
+	raw = &limitConn{Conn: raw, limit: maxBytes(opts)}
 	if dl, ok := ctx.Deadline(); ok {
 		// Bound every read and write, whatever the peer does.
 		_ = raw.SetDeadline(dl)
 	}
-	conn := tls.Client(raw, cfg)
-	if err := conn.HandshakeContext(ctx); err != nil {
-		return tls.ConnectionState{}, addr, classify(err, PhaseHandshake, opts.Timeout, addr)
+	return raw, addr, nil
+}
+
+// maxBytes is the handshake byte limit of opts.
+func maxBytes(opts Options) int64 {
+	if opts.MaxHandshakeBytes <= 0 {
+		return DefaultMaxHandshakeBytes
 	}
-	return conn.ConnectionState(), addr, nil
+	return opts.MaxHandshakeBytes
 }
 
 func info(s tls.ConnectionState) *result.TLSInfo {
@@ -378,6 +415,7 @@ func info(s tls.ConnectionState) *result.TLSInfo {
 		CipherSuite: tls.CipherSuiteName(s.CipherSuite),
 		ALPN:        s.NegotiatedProtocol,
 		OCSPStapled: len(s.OCSPResponse) > 0,
+		Client:      GoClient,
 	}
 }
 

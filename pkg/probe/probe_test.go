@@ -25,7 +25,7 @@ import (
 	"github.com/certgate/certgate/pkg/target"
 )
 
-func mustParse(t *testing.T, s string) target.Target {
+func mustParse(t testing.TB, s string) target.Target {
 	t.Helper()
 	tg, err := target.Parse(s)
 	if err != nil {

@@ -26,10 +26,25 @@ func headline(r *result.Result) string {
 
 // problemLines lists the problems of a result at warn or error severity, one
 // line each: "expired (error, 11236, certificate 0): message".
-func problemLines(r *result.Result) []string {
+func problemLines(r *result.Result) []string { return problemLinesExcept(r, "") }
+
+// detailLines is the body of an annotation or a test failure: the detail,
+// then the problems whose message is not the detail, so that nothing is said
+// twice.
+func detailLines(r *result.Result) []string {
+	var lines []string
+	if r.Detail != "" {
+		lines = append(lines, r.Detail)
+	}
+	return append(lines, problemLinesExcept(r, r.Detail)...)
+}
+
+// problemLinesExcept is problemLines without the problems whose message is
+// skip; an empty skip leaves none out.
+func problemLinesExcept(r *result.Result, skip string) []string {
 	var lines []string
 	for _, p := range r.Problems {
-		if p.Severity == result.SeverityInfo {
+		if p.Severity == result.SeverityInfo || (skip != "" && p.Message == skip) {
 			continue
 		}
 		where := []string{string(p.Severity)}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -459,5 +460,113 @@ func TestQuiet(t *testing.T) {
 				t.Errorf("quiet %s output lacks the warn target:\n%s", format, out)
 			}
 		})
+	}
+}
+
+// TestCIDetailOnce checks that an annotation and a JUnit failure say the
+// detail once: a problem whose message is the detail is not listed again.
+func TestCIDetailOnce(t *testing.T) {
+	out := string(renderAll(t, "github", fixtures()))
+	lines := strings.Split(out, "\n")
+	var doc struct {
+		Cases []struct {
+			Failure *struct {
+				Text string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Text string `xml:",chardata"`
+			} `xml:"error"`
+			Out string `xml:"system-out"`
+		} `xml:"testsuite>testcase"`
+	}
+	if err := xml.Unmarshal(renderAll(t, "junit", fixtures()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range fixtures() {
+		if r.Status == result.StatusOK || r.Detail == "" {
+			continue
+		}
+		detail := Sanitize(r.Detail)
+		m := ghCommand.FindStringSubmatch(lines[i])
+		if m == nil {
+			t.Fatalf("line %d is not a command: %q", i, lines[i])
+		}
+		if n := strings.Count(ghUnescape(m[3]), detail); n != 1 {
+			t.Errorf("github %s: detail appears %d times, want 1: %q", r.Target, n, ghUnescape(m[3]))
+		}
+		c := doc.Cases[i]
+		text := c.Out
+		if c.Failure != nil {
+			text = c.Failure.Text
+		} else if c.Error != nil {
+			text = c.Error.Text
+		}
+		if n := strings.Count(text, detail); n != 1 {
+			t.Errorf("junit %s: detail appears %d times, want 1: %q", r.Target, n, text)
+		}
+	}
+}
+
+// TestJUnitControlCharacters checks that newlines and other controls from
+// certificate fields and messages never start a line of a failure's text nor
+// reach an attribute raw: each line of the text is one of the lines the
+// renderer writes.
+func TestJUnitControlCharacters(t *testing.T) {
+	type body struct {
+		Message string `xml:"message,attr"`
+		Text    string `xml:",chardata"`
+	}
+	var doc struct {
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			ClassName string `xml:"classname,attr"`
+			Failure   *body  `xml:"failure"`
+			Error     *body  `xml:"error"`
+			Out       string `xml:"system-out"`
+		} `xml:"testsuite>testcase"`
+	}
+	if err := xml.Unmarshal(renderAll(t, "junit", hostile()), &doc); err != nil {
+		t.Fatal(err)
+	}
+	prefixes := []string{"problems:", "  ", "address: ", "leaf: ", "root: "}
+	for i, c := range doc.Cases {
+		attrs := []string{c.Name, c.ClassName}
+		text := c.Out
+		for _, b := range []*body{c.Failure, c.Error} {
+			if b != nil {
+				attrs = append(attrs, b.Message)
+				text = b.Text
+			}
+		}
+		for _, a := range attrs {
+			if strings.ContainsFunc(a, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Errorf("case %d: attribute %q carries a control character", i, a)
+			}
+		}
+		if text == "" {
+			continue
+		}
+		lines := strings.Split(text, "\n")
+		for j, l := range lines[1:] { // the first line is the detail
+			if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(l, p) }) {
+				t.Errorf("case %d line %d %q: a field's newline started a line", i, j+1, l)
+			}
+		}
+	}
+}
+
+// TestJUnitNamesCommand checks that the suite and class names carry the
+// command the results come from.
+func TestJUnitNamesCommand(t *testing.T) {
+	for _, tt := range []struct{ command, suite, class string }{
+		{"", `<testsuite name="certgate check"`, `classname="certgate.check"`},
+		{"check", `<testsuite name="certgate check"`, `classname="certgate.check"`},
+		{"verify", `<testsuite name="certgate verify"`, `classname="certgate.verify"`},
+	} {
+		ios, _, out, _ := iostreams.Test()
+		got := string(render(t, "junit", ios, out, Options{Stores: testStores, Command: tt.command}, fixtures(), shuffleOrder))
+		if !strings.Contains(got, tt.suite) || !strings.Contains(got, tt.class) || strings.Count(got, "classname=") != strings.Count(got, tt.class) {
+			t.Errorf("command %q: want %s and every %s:\n%s", tt.command, tt.suite, tt.class, got)
+		}
 	}
 }

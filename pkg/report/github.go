@@ -12,7 +12,8 @@ import (
 
 // githubRenderer writes GitHub Actions workflow commands on Close, in input
 // order: "::error" for fail and error results, "::warning" for warn, a plain
-// line for ok, and a summary line. GitHub turns the commands into
+// line for ok, and a summary line. The message of a command is the detail
+// and then the problems that do not repeat it, one per line. GitHub turns the commands into
 // annotations on the run.
 type githubRenderer struct {
 	out io.Writer
@@ -49,11 +50,7 @@ func (g *githubRenderer) Close() error {
 			cmd = "error"
 		}
 		title := Sanitize(targetName(r)) + ": " + headline(r)
-		lines := []string{}
-		if r.Detail != "" {
-			lines = append(lines, r.Detail)
-		}
-		lines = append(lines, problemLines(r)...)
+		lines := detailLines(r)
 		for i, l := range lines {
 			lines[i] = Sanitize(l)
 		}

@@ -21,13 +21,14 @@ import (
 // JUnit schema that Jenkins publishes (junit-10.xsd), which GitLab and the
 // GitHub test reporters read too.
 type junitRenderer struct {
-	out    io.Writer
-	stores []string
-	buf    buffer
+	out     io.Writer
+	stores  []string
+	command string
+	buf     buffer
 }
 
 func newJUnit(ios *iostreams.IOStreams, opts Options) Renderer {
-	return &junitRenderer{out: ios.Out, stores: opts.Stores}
+	return &junitRenderer{out: ios.Out, stores: opts.Stores, command: opts.command()}
 }
 
 // Add buffers r.
@@ -48,7 +49,7 @@ func (j *junitRenderer) Close() error {
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	counts := fmt.Sprintf(`tests="%d" failures="%d" errors="%d"`, len(rs), t.fail, t.errors)
 	fmt.Fprintf(&b, "<testsuites name=\"certgate\" %s time=\"%s\">\n", counts, seconds(total))
-	fmt.Fprintf(&b, "  <testsuite name=\"certgate check\" %s skipped=\"0\" time=\"%s\"", counts, seconds(total))
+	fmt.Fprintf(&b, "  <testsuite name=\"certgate %s\" %s skipped=\"0\" time=\"%s\"", xmlAttr(j.command), counts, seconds(total))
 	if len(rs) > 0 && !rs[0].ValidatedAt.IsZero() {
 		// The schema's timestamp has no zone; it is UTC.
 		fmt.Fprintf(&b, " timestamp=\"%s\"", rs[0].ValidatedAt.UTC().Format("2006-01-02T15:04:05"))
@@ -75,7 +76,7 @@ func (j *junitRenderer) Close() error {
 }
 
 func (j *junitRenderer) testcase(b *bytes.Buffer, r *result.Result) {
-	fmt.Fprintf(b, "    <testcase name=\"%s\" classname=\"certgate.check\" time=\"%s\"", xmlAttr(targetName(r)), seconds(msDuration(r.DurationMS)))
+	fmt.Fprintf(b, "    <testcase name=\"%s\" classname=\"certgate.%s\" time=\"%s\"", xmlAttr(targetName(r)), xmlAttr(j.command), seconds(msDuration(r.DurationMS)))
 	var elem string
 	switch r.Status {
 	case result.StatusOK:
@@ -101,13 +102,23 @@ func (j *junitRenderer) testcase(b *bytes.Buffer, r *result.Result) {
 }
 
 // lines is the text of a failure, error or warning: the detail, the
-// problems, and where the handshake went.
+// problems that do not repeat it, and where the handshake went. Each
+// line is sanitised on its own, so a newline inside a certificate field or
+// a message shows as "\n" and never starts a line of its own.
 func (j *junitRenderer) lines(r *result.Result) []string {
+	ls := j.rawLines(r)
+	for i, l := range ls {
+		ls[i] = Sanitize(l)
+	}
+	return ls
+}
+
+func (j *junitRenderer) rawLines(r *result.Result) []string {
 	var ls []string
 	if r.Detail != "" {
 		ls = append(ls, r.Detail)
 	}
-	if ps := problemLines(r); len(ps) > 0 {
+	if ps := problemLinesExcept(r, r.Detail); len(ps) > 0 {
 		ls = append(ls, "problems:")
 		for _, p := range ps {
 			ls = append(ls, "  "+p)

@@ -76,13 +76,13 @@ func (m *markdownRenderer) Close() error {
 	return nil
 }
 
-// mdExpires is the leaf's expiry date and how far it is from the validation
-// time: "2027-02-25 (in 89 days)".
+// mdExpires is the earliest expiry on the path (see earliestNotAfter) and
+// how far it is from the validation time: "2027-02-25 (in 89 days)".
 func mdExpires(r *result.Result) string {
-	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+	na := earliestNotAfter(r)
+	if na.IsZero() {
 		return "–"
 	}
-	na := r.Chain[0].NotAfter.UTC()
 	date := na.Format("2006-01-02")
 	if r.ValidatedAt.IsZero() {
 		return date

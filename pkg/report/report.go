@@ -38,6 +38,21 @@ type Options struct {
 	// Width is the table width in columns on a terminal; 0 means
 	// ios.TerminalWidth().
 	Width int
+	// Command names the certgate command whose results these are ("check"
+	// or "verify"); the JUnit suite and class names carry it. Empty means
+	// "check".
+	Command string
+	// Verbose makes the terminal table list, under the rows, every problem,
+	// the presented chain and each store's verdict of each target.
+	Verbose bool
+}
+
+// command returns o.Command, or "check" when it is empty.
+func (o Options) command() string {
+	if o.Command == "" {
+		return "check"
+	}
+	return o.Command
 }
 
 // ErrClosed results when Add or Close is called on a closed Renderer.

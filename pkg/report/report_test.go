@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -69,11 +70,14 @@ func TestGolden(t *testing.T) {
 		tty     bool
 		noColor string
 		width   int
+		verbose bool
 	}{
 		{name: "table_piped", format: "table"},
 		{name: "table_tty_color", format: "table", tty: true, width: 150},
 		{name: "table_tty_nocolor", format: "table", tty: true, noColor: "1", width: 150},
 		{name: "table_tty_narrow", format: "table", tty: true, noColor: "1"},
+		{name: "table_tty_verbose", format: "table", tty: true, noColor: "1", width: 150, verbose: true},
+		{name: "table_piped_verbose", format: "table", verbose: true},
 		{name: "json", format: "json"},
 		{name: "jsonl", format: "jsonl"},
 	}
@@ -82,7 +86,7 @@ func TestGolden(t *testing.T) {
 			ios, _, out, errOut := iostreams.Test()
 			ios.SetStdoutTTY(tt.tty)
 			ios.Getenv = env(tt.noColor)
-			got := render(t, tt.format, ios, out, Options{Stores: testStores, Width: tt.width}, fixtures(), shuffleOrder)
+			got := render(t, tt.format, ios, out, Options{Stores: testStores, Width: tt.width, Verbose: tt.verbose}, fixtures(), shuffleOrder)
 			golden(t, tt.name, got)
 			wantErr := ""
 			if tt.format == "table" && !tt.tty {
@@ -113,23 +117,64 @@ func TestTerminalSafety(t *testing.T) {
 	}
 }
 
-// stripSGR removes the renderer's own colour sequences from a table.
-func stripSGR(s string) string {
-	for _, seq := range []string{"\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[35;1m", "\x1b[0;22m", "\x1b[0m"} {
-		s = strings.ReplaceAll(s, seq, "")
-	}
-	return s
-}
+// sgrSpan is one coloured run: an SGR that sets a colour, plain text, and
+// the SGR that resets it.
+var sgrSpan = regexp.MustCompile("\x1b\\[([0-9;]*)m([^\x1b]*)\x1b\\[([0-9;]*)m")
 
+// TestTableColorOnlyOnStatus checks cell by cell which text is coloured: in
+// each row exactly the STATUS cell, in its status's colour, reset right after
+// the word; nothing in the header, the padding, CODE or any other cell; and
+// without the colours the table is the NO_COLOR table byte for byte.
 func TestTableColorOnlyOnStatus(t *testing.T) {
+	type span struct{ set, text, reset string }
+	want := map[result.Status]span{
+		result.StatusOK:    {"32", "ok", "0"},
+		result.StatusWarn:  {"33", "warn", "0"},
+		result.StatusFail:  {"31", "fail", "0"},
+		result.StatusError: {"35;1", "error", "0;22"},
+	}
 	ios, _, out, _ := iostreams.Test()
 	ios.SetStdoutTTY(true)
 	got := string(render(t, "table", ios, out, Options{Stores: testStores, Width: 150}, fixtures(), shuffleOrder))
-	if !strings.Contains(got, "\x1b[32mok\x1b[0m") || !strings.Contains(got, "\x1b[35;1merror\x1b[0;22m") {
-		t.Errorf("coloured statuses missing:\n%q", got)
+	plainIOS, _, plainOut, _ := iostreams.Test()
+	plainIOS.SetStdoutTTY(true)
+	plainIOS.SetColorDisabled(true)
+	plain := strings.Split(string(render(t, "table", plainIOS, plainOut, Options{Stores: testStores, Width: 150}, fixtures(), shuffleOrder)), "\n")
+
+	lines := strings.Split(got, "\n")
+	if len(lines) != len(plain) {
+		t.Fatalf("coloured table has %d lines, plain %d:\n%s", len(lines), len(plain), got)
 	}
-	if strings.Contains(stripSGR(got), "\x1b") {
-		t.Errorf("escape outside status colours:\n%q", got)
+	statusCol := strings.Index(lines[0], "STATUS")
+	rs := fixtures()
+	for i, line := range lines {
+		row := i - 1 // rows follow the header in input order
+		m := sgrSpan.FindAllStringSubmatchIndex(line, -1)
+		if row < 0 || row >= len(rs) {
+			if strings.Contains(line, "\x1b") {
+				t.Errorf("line %d (header or summary) carries an escape: %q", i, line)
+			}
+			continue
+		}
+		if len(m) != 1 {
+			t.Errorf("row %d: %d coloured spans, want 1 (STATUS): %q", row, len(m), line)
+			continue
+		}
+		g := m[0]
+		gotSpan := span{line[g[2]:g[3]], line[g[4]:g[5]], line[g[6]:g[7]]}
+		if w := want[rs[row].Status]; gotSpan != w {
+			t.Errorf("row %d (%s): coloured span %+v, want %+v", row, rs[row].Status, gotSpan, w)
+		}
+		if g[0] != statusCol {
+			t.Errorf("row %d: colour starts at byte %d, want the STATUS column at %d: %q", row, g[0], statusCol, line)
+		}
+		stripped := line[:g[0]] + gotSpan.text + line[g[1]:]
+		if strings.Contains(stripped, "\x1b") {
+			t.Errorf("row %d: escape outside the STATUS cell: %q", row, line)
+		}
+		if stripped != plain[i] {
+			t.Errorf("row %d without colour differs from the NO_COLOR table:\n got %q\nwant %q", row, stripped, plain[i])
+		}
 	}
 }
 
@@ -222,7 +267,7 @@ func TestTableFitsWidth(t *testing.T) {
 		ios.SetStdoutTTY(true)
 		got := string(render(t, "table", ios, out, Options{Stores: testStores, Width: width}, fixtures(), shuffleOrder))
 		for _, l := range strings.Split(got, "\n") {
-			if w := len([]rune(stripSGR(l))); w > width {
+			if w := len([]rune(sgrSpan.ReplaceAllString(l, "$2"))); w > width {
 				t.Errorf("width %d: line is %d wide: %q", width, w, l)
 			}
 		}

@@ -110,6 +110,11 @@ func (t *tableRenderer) render(w *bytes.Buffer, rs []result.Result, counts tally
 		if err := writeAligned(w, rows, widths, statusColors(t.ios.ColorEnabled())); err != nil {
 			return err
 		}
+		if t.opts.Verbose {
+			for i := range rs {
+				writeFull(w, &rs[i], t.opts.Stores)
+			}
+		}
 		w.WriteByte('\n')
 		w.WriteString(counts.String())
 		w.WriteByte('\n')
@@ -151,13 +156,29 @@ func orNone(s string) string {
 	return s
 }
 
-// expires formats the leaf's NotAfter: RFC 3339 in a pipe; on a terminal the
-// date and how far it is from the validation time.
+// earliestNotAfter is the first expiry on the certification path: the
+// result's PathNotAfter when the verifier set it, else the earliest NotAfter
+// of the presented chain; zero when neither is known.
+func earliestNotAfter(r *result.Result) time.Time {
+	if r.PathNotAfter != nil && !r.PathNotAfter.IsZero() {
+		return r.PathNotAfter.UTC()
+	}
+	var first time.Time
+	for _, c := range r.Chain {
+		if !c.NotAfter.IsZero() && (first.IsZero() || c.NotAfter.Before(first)) {
+			first = c.NotAfter
+		}
+	}
+	return first.UTC()
+}
+
+// expires formats the earliest expiry on the path: RFC 3339 in a pipe; on a
+// terminal the date and how far it is from the validation time.
 func expires(r *result.Result, tty bool) string {
-	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+	na := earliestNotAfter(r)
+	if na.IsZero() {
 		return ""
 	}
-	na := r.Chain[0].NotAfter.UTC()
 	if !tty {
 		return na.Format(time.RFC3339)
 	}
@@ -169,16 +190,17 @@ func expires(r *result.Result, tty bool) string {
 }
 
 // expiresShort is the terminal form of expires for narrow terminals: only
-// how far the leaf's NotAfter is from the validation time, or the date when
+// how far the earliest expiry is from the validation time, or the date when
 // that time is unknown.
 func expiresShort(r *result.Result) string {
-	if len(r.Chain) == 0 || r.Chain[0].NotAfter.IsZero() {
+	na := earliestNotAfter(r)
+	if na.IsZero() {
 		return ""
 	}
 	if r.ValidatedAt.IsZero() {
-		return r.Chain[0].NotAfter.UTC().Format(time.DateOnly)
+		return na.Format(time.DateOnly)
 	}
-	return relative(r.Chain[0].NotAfter.Sub(r.ValidatedAt))
+	return relative(na.Sub(r.ValidatedAt))
 }
 
 // relative describes a duration from the validation time: "in 3 days",
@@ -318,7 +340,9 @@ func statusColors(enabled bool) map[string]*color.Color {
 
 // writeAligned writes the header and rows with tablewriter, borderless, in
 // columns of the given widths: cells wider than their column are truncated
-// first, and the STATUS cells are coloured.
+// first. tablewriter lays out plain text only; the STATUS word of each row
+// is coloured afterwards, so no escape sequence spills into padding or into
+// another cell.
 func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) error {
 	gap := tw.Padding{Right: columnGap, Overwrite: true}
 	pad := make([]tw.Padding, numCols)
@@ -346,15 +370,13 @@ func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, 
 		header[i] = h
 	}
 	tb.Header(header...)
-	for _, r := range rows {
+	statuses := make([]string, len(rows))
+	for k, r := range rows {
 		cells := make([]any, numCols)
 		for i, cell := range r {
-			cell = truncate(cell, widths[i])
-			if c, ok := colors[cell]; ok && i == colStatus {
-				cell = c.Sprint(cell)
-			}
-			cells[i] = cell
+			cells[i] = truncate(cell, widths[i])
 		}
+		statuses[k] = cells[colStatus].(string)
 		if err := tb.Append(cells...); err != nil {
 			return fmt.Errorf("report: table row: %w", err)
 		}
@@ -363,14 +385,45 @@ func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, 
 		return fmt.Errorf("report: render table: %w", err)
 	}
 	// The last column is padded to its width: trim that, nothing else.
-	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+	lines := strings.SplitAfter(buf.String(), "\n")
+	row := -1 // the first line is the header
+	for _, line := range lines {
 		if line == "" {
 			continue
 		}
-		w.WriteString(strings.TrimRight(strings.TrimSuffix(line, "\n"), " "))
+		line = strings.TrimRight(strings.TrimSuffix(line, "\n"), " ")
+		if row >= 0 && row < len(statuses) {
+			line = colourStatus(line, widths[colTarget]+len(columnGap), statuses[row], colors)
+		}
+		row++
+		w.WriteString(line)
 		w.WriteByte('\n')
 	}
 	return nil
+}
+
+// colourStatus colours the status word of one laid-out row: the text that
+// starts after the TARGET column, at display column at. A row whose text
+// there is not the status word is left as it is.
+func colourStatus(line string, at int, status string, colors map[string]*color.Color) string {
+	c, ok := colors[status]
+	if !ok || status == "" {
+		return line
+	}
+	col := 0
+	for i, r := range line {
+		if col == at {
+			if strings.HasPrefix(line[i:], status) {
+				return line[:i] + c.Sprint(status) + line[i+len(status):]
+			}
+			return line
+		}
+		if col > at {
+			return line
+		}
+		col += runewidth.RuneWidth(r)
+	}
+	return line
 }
 
 // fitWidths returns each column's width: its widest cell, with DETAIL, then
@@ -416,4 +469,119 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return runewidth.Truncate(s, n, ellipsis)
+}
+
+// writeFull writes the full view of one result under a terminal table, for
+// --verbose: every problem (severity, id, store, message), the presented
+// chain (subject, issuer, not after, key) and each store's verdict, in
+// store order and then by name. Nothing is truncated; every value is
+// sanitised.
+func writeFull(w *bytes.Buffer, r *result.Result, stores []string) {
+	fmt.Fprintf(w, "\n%s  %s", Sanitize(orNone(r.Target)), Sanitize(string(r.Status)))
+	if r.Code != result.CodeNone {
+		fmt.Fprintf(w, "  %d %s", int(r.Code), Sanitize(orNone(r.Message)))
+	}
+	w.WriteByte('\n')
+
+	w.WriteString("  problems:")
+	if len(r.Problems) == 0 {
+		w.WriteString(" none\n")
+	} else {
+		w.WriteByte('\n')
+		cells := make([][]string, len(r.Problems))
+		for i, p := range r.Problems {
+			cells[i] = []string{string(p.Severity), p.ID, orNone(p.Store), p.Message}
+		}
+		writeColumns(w, "    ", cells)
+	}
+
+	w.WriteString("  chain:")
+	if len(r.Chain) == 0 {
+		w.WriteString(" none presented\n")
+	} else {
+		w.WriteByte('\n')
+		for i, c := range r.Chain {
+			notAfter := none
+			if !c.NotAfter.IsZero() {
+				notAfter = c.NotAfter.UTC().Format(time.RFC3339)
+				if !r.ValidatedAt.IsZero() {
+					notAfter += " (" + relative(c.NotAfter.Sub(r.ValidatedAt)) + ")"
+				}
+			}
+			fmt.Fprintf(w, "    %d  %s\n", i, Sanitize(orNone(c.Subject)))
+			writeColumns(w, "       ", [][]string{
+				{"issuer", c.Issuer},
+				{"not after", notAfter},
+				{"key", c.Key},
+			})
+		}
+	}
+
+	w.WriteString("  trust:")
+	names := storeOrder(r, stores)
+	if len(names) == 0 {
+		w.WriteString(" not judged\n")
+		return
+	}
+	w.WriteByte('\n')
+	cells := make([][]string, 0, len(names))
+	for _, name := range names {
+		v := r.Trust[name]
+		verdict, code := "trusted", ""
+		if !v.Trusted {
+			verdict = "not trusted"
+		}
+		if v.Code != result.CodeNone {
+			code = strconv.Itoa(int(v.Code))
+		}
+		cells = append(cells, []string{name, verdict, orNone(code), orNone(v.Root)})
+	}
+	writeColumns(w, "    ", cells)
+}
+
+// storeOrder returns the stores that judged r: those of stores first, in
+// that order, then the others by name.
+func storeOrder(r *result.Result, stores []string) []string {
+	var names, rest []string
+	for _, name := range stores {
+		if _, ok := r.Trust[name]; ok && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	for name := range r.Trust {
+		if !slices.Contains(stores, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	return append(names, rest...)
+}
+
+// writeColumns writes rows of cells, each line starting with indent, every
+// column but the last padded to its widest cell. Cells are sanitised and
+// empty ones shown as "-".
+func writeColumns(w *bytes.Buffer, indent string, rows [][]string) {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], runewidth.StringWidth(Sanitize(orNone(c))))
+		}
+	}
+	for _, r := range rows {
+		var l strings.Builder
+		l.WriteString(indent)
+		for i, c := range r {
+			c = Sanitize(orNone(c))
+			l.WriteString(c)
+			if i < len(r)-1 {
+				l.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(c)))
+				l.WriteString(columnGap)
+			}
+		}
+		w.WriteString(strings.TrimRight(l.String(), " "))
+		w.WriteByte('\n')
+	}
 }

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
 )
 
@@ -79,6 +82,85 @@ func TestRootOrIssuer(t *testing.T) {
 		r := result.Result{Trust: tt.trust, Chain: tt.chain}
 		if got := rootOrIssuer(&r, tt.stores); got != tt.want {
 			t.Errorf("%s: rootOrIssuer = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestExpiresEarliestOnPath checks that EXPIRES shows the first expiry on the
+// path: PathNotAfter when set, else the earliest NotAfter of the chain.
+func TestExpiresEarliestOnPath(t *testing.T) {
+	inter := r11(days(5)) // the intermediate expires before the leaf
+	chain := []result.Cert{leaf("a.example.com", issuerR11, days(60)), inter}
+	path := days(2)
+	tests := []struct {
+		name     string
+		chain    []result.Cert
+		path     *time.Time
+		piped    string
+		tty      string
+		ttyShort string
+	}{
+		{"leaf only", chain[:1], nil, "2027-01-27T15:00:00Z", "2027-01-27 (in 60 days)", "in 60 days"},
+		{"intermediate first", chain, nil, "2026-12-03T15:00:00Z", "2026-12-03 (in 5 days)", "in 5 days"},
+		{"path not after wins", chain, &path, "2026-11-30T15:00:00Z", "2026-11-30 (in 2 days)", "in 2 days"},
+		{"path only, no chain", nil, &path, "2026-11-30T15:00:00Z", "2026-11-30 (in 2 days)", "in 2 days"},
+		{"nothing known", nil, nil, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &result.Result{Chain: tt.chain, PathNotAfter: tt.path, ValidatedAt: validatedAt}
+			if got := expires(r, false); got != tt.piped {
+				t.Errorf("piped = %q, want %q", got, tt.piped)
+			}
+			if got := expires(r, true); got != tt.tty {
+				t.Errorf("tty = %q, want %q", got, tt.tty)
+			}
+			md := tt.tty
+			if md == "" {
+				md = "–"
+			}
+			if got := mdExpires(r); got != md {
+				t.Errorf("markdown = %q, want %q", got, md)
+			}
+			if got := expiresShort(r); got != tt.ttyShort {
+				t.Errorf("short = %q, want %q", got, tt.ttyShort)
+			}
+		})
+	}
+}
+
+// TestTableVerboseListsEverything checks that --verbose shows every problem,
+// every certificate of the chain and every store's verdict, and that without
+// it the table shows only the detail (the first problem).
+func TestTableVerboseListsEverything(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		got := string(render(t, "table", ios, out, Options{Stores: testStores, Width: 400, Verbose: verbose}, fixtures(), shuffleOrder))
+		for _, r := range fixtures() {
+			var want []string // patterns shown only with --verbose
+			q := regexp.QuoteMeta
+			for _, p := range r.Problems {
+				if !strings.Contains(r.Detail, p.Message) {
+					want = append(want, q(Sanitize(p.Message)))
+				}
+				want = append(want, q(string(p.Severity))+` +`+q(p.ID))
+			}
+			for _, c := range r.Chain {
+				want = append(want, q(Sanitize(c.Subject))+`\n`, `issuer +`+q(Sanitize(c.Issuer)), `\n +not after +`+q(c.NotAfter.UTC().Format(time.RFC3339)))
+			}
+			for name, v := range r.Trust {
+				verdict := "trusted"
+				if !v.Trusted {
+					verdict = "not trusted"
+				}
+				want = append(want, `\n +`+name+` +`+verdict)
+			}
+			for _, w := range want {
+				if regexp.MustCompile(w).MatchString(got) != verbose {
+					t.Errorf("verbose=%v: %q shown = %v", verbose, w, !verbose)
+				}
+			}
 		}
 	}
 }

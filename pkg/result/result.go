@@ -181,6 +181,23 @@ const (
 	ProblemWeakSignature = "weak-signature-algorithm"
 )
 
+// Problem ids of a handshake that Go's client cannot make but a recorded
+// client of the sender (a Java client by default, or --client) can.
+const (
+	// ProblemClientFallback: Go's client could not negotiate with the
+	// server, the sender's recorded client does (warn): the detail names
+	// what was negotiated and why Go's client refuses it.
+	ProblemClientFallback = "client-fallback"
+	// ProblemClientRefuses: some of the recorded clients judged connect
+	// and others refuse (warn): the detail names those that refuse and why.
+	ProblemClientRefuses = "client-refuses"
+	// ProblemChainNotRead: the handshake passes only with a recorded
+	// client at TLS 1.3, whose Certificate message is encrypted, so the
+	// chain was not read and not judged (error, 11237: a chain nobody
+	// judged never passes).
+	ProblemChainNotRead = "chain-not-read"
+)
+
 // Problem ids about the shape of the presented chain and the bundle's key
 // (verify and check alike).
 const (
@@ -259,6 +276,11 @@ const (
 	// (file descriptors, memory) while checking this target. It is certgate's
 	// fault, never the server's: status error with code 0.
 	ProblemLocalResource = "local-resource-exhausted"
+	// ProblemAddressNotReached: an address of the host name could not be
+	// reached from this machine at all (no route to its network, as on a
+	// machine without IPv6), while another address was: it is listed in
+	// addresses but does not count towards the verdict (info).
+	ProblemAddressNotReached = "address-not-reached"
 )
 
 // Problem ids about certificates that could not be judged at all.
@@ -271,6 +293,41 @@ const (
 	// holds a certificate that is not self-signed, so it is trusted as an
 	// anchor although real clients trust only the root above it (warn).
 	ProblemIntermediateAsRoot = "intermediate-as-root"
+)
+
+// Problem ids of the client models: each is one way the client that uses a
+// store decides differently from crypto/x509.
+const (
+	// ProblemCNOnly: the leaf names the host only in its subject CN, with
+	// no subjectAltName. Java and OpenSSL accept it; browsers and Go do
+	// not.
+	ProblemCNOnly = "cn-only"
+	// ProblemPartialWildcard: the host matches a wildcard inside a label
+	// ("w*.example.com"), which Java and OpenSSL accept and browsers do not.
+	ProblemPartialWildcard = "partial-wildcard"
+	// ProblemNoDigitalSignature: the leaf's keyUsage lacks digitalSignature,
+	// so the JDK client refuses it for an (EC)DHE or TLS 1.3 handshake.
+	ProblemNoDigitalSignature = "key-usage-no-digital-signature"
+	// ProblemLeafEKUNotServerAuth: the leaf's extendedKeyUsage does not
+	// list serverAuth (anyExtendedKeyUsage alone), which OpenSSL refuses.
+	ProblemLeafEKUNotServerAuth = "eku-not-server-auth"
+	// ProblemKeyTooSmall: a key of the chain is below the client's security
+	// level (OpenSSL level 2: RSA under 2048 bits).
+	ProblemKeyTooSmall = "key-below-security-level"
+	// ProblemCNNameConstraint: the host named only in the CN lies outside
+	// a CA's name constraints; clients that read the CN check it against
+	// them.
+	ProblemCNNameConstraint = "cn-name-constraint-violation"
+	// ProblemAnchorExpired: the trust anchor is outside its validity, which
+	// the JDK client ignores (it only checks certificates below the anchor).
+	ProblemAnchorExpired = "anchor-validity-ignored"
+	// ProblemCAEKUIgnored: a CA of the path lacks serverAuth in its
+	// extendedKeyUsage, which the JDK client does not check (it checks the
+	// leaf's only) while other clients reject the chain.
+	ProblemCAEKUIgnored = "ca-eku-ignored"
+	// ProblemWildcardSuffixRejected: the leaf's wildcard covers a public
+	// suffix, which the JDK client refuses under a root of its cacerts.
+	ProblemWildcardSuffixRejected = "wildcard-public-suffix-rejected"
 )
 
 // Problem is one defect or note about a target.
@@ -297,6 +354,11 @@ type TLSInfo struct {
 	CipherSuite string `json:"cipher_suite"`
 	ALPN        string `json:"alpn"`
 	OCSPStapled bool   `json:"ocsp_stapled"`
+	// Client names the TLS client whose handshake these fields describe
+	// and whose verdict the handshake is: "go" for certgate's own
+	// crypto/tls handshake, else a recorded client profile such as
+	// "java-17" (certgate check --list-clients). Left out when not known.
+	Client string `json:"client,omitempty"`
 }
 
 // Cert summarises one presented certificate.
@@ -332,6 +394,21 @@ type Verdict struct {
 	StoreVersion string `json:"store_version,omitempty"`
 }
 
+// AddressResult is the outcome of a target at one of the addresses its
+// host name resolved to.
+type AddressResult struct {
+	// Address is the address dialled, "ip:port" ("[ip]:port" for IPv6).
+	Address string `json:"address"`
+	// Status and Code are the verdict at this address alone.
+	Status Status `json:"status"`
+	Code   Code   `json:"code"`
+	// LeafSHA256 is the lower-case hex SHA-256 of the leaf served there;
+	// empty when no certificate was presented.
+	LeafSHA256 string `json:"leaf_sha256"`
+	// DurationMS is the time spent on this address, connect and handshakes.
+	DurationMS float64 `json:"duration_ms"`
+}
+
 // Result is everything certgate knows about one target. It is the contract
 // between the layers and, encoded, one certgate.result/v1 object.
 type Result struct {
@@ -355,6 +432,11 @@ type Result struct {
 	PathNotAfter *time.Time         `json:"path_not_after,omitempty"`
 	Trust        map[string]Verdict `json:"trust"`
 	Problems     []Problem          `json:"problems"`
+	// Addresses lists the outcome at each address a host name resolved to,
+	// when the target was checked at every address; absent for an IP
+	// target, a --resolve entry, a proxy or --first-address. The
+	// top-level verdict and fields are those of the worst address.
+	Addresses []AddressResult `json:"addresses,omitempty"`
 	// TargetRaw holds the target's bytes, base64 in JSON, only when Target
 	// is not valid UTF-8 (JSON then shows U+FFFD in Target).
 	TargetRaw []byte `json:"target_raw,omitempty"`

@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -44,10 +47,20 @@ type Config struct {
 	// the rest are dropped with a chain-too-long warning. Zero means
 	// DefaultMaxChain.
 	MaxChain int
+	// FirstAddress checks a host name at the first address it resolves to
+	// that accepts a connection, as a client does, rather than at every
+	// address.
+	FirstAddress bool
 	// Ordered makes Run emit results in input order. It holds at most
 	// OrderWindow(Concurrency) results: targets are not started further
 	// ahead of the oldest one not yet emitted.
 	Ordered bool
+
+	// sem holds one token per handshake in flight, Concurrency in all:
+	// the addresses of a host name count against it.
+	sem chan struct{}
+	// probe replaces probe.Probe, for tests that watch the handshakes.
+	probe func(context.Context, target.Target, probe.Options) probe.Observation
 }
 
 // DefaultMaxChain is the default cap on certificates judged per chain. Real
@@ -128,6 +141,7 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 	if cfg.Probe.DNS == nil && cfg.Probe.Dialer == nil {
 		cfg.Probe.DNS = probe.NewDNSCache() // one host, one lookup per run
 	}
+	cfg.sem = make(chan struct{}, n)
 	type job struct {
 		in  Input
 		seq int
@@ -244,6 +258,10 @@ func Run(ctx context.Context, next func() (Input, bool), cfg Config, emit func(r
 
 // Check parses, probes and verifies one input and returns its one result.
 func Check(ctx context.Context, in Input, cfg Config) result.Result {
+	if cfg.Probe.DNS == nil && cfg.Probe.Dialer == nil {
+		cfg.Probe.DNS = probe.NewDNSCache()
+	}
+	cfg.sem = make(chan struct{}, max(cfg.Concurrency, 1))
 	r, _ := check(ctx, in, cfg)
 	return r
 }
@@ -258,9 +276,9 @@ func interrupted(ctx context.Context, cfg Config) bool {
 // check is Check, and reports false when the run was interrupted before the
 // result was complete.
 func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
-	r := result.Result{Target: in.Raw, Index: in.Index, ValidatedAt: cfg.At.UTC()}
+	r := result.Result{Target: target.Redact(in.Raw), Index: in.Index, ValidatedAt: cfg.At.UTC()}
 	if !utf8.ValidString(in.Raw) {
-		r.TargetRaw = []byte(in.Raw)
+		r.TargetRaw = []byte(r.Target)
 	}
 	t, err := target.Parse(in.Raw)
 	if err != nil {
@@ -279,7 +297,36 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 	if interrupted(ctx, cfg) {
 		return r, false
 	}
-	obs := probe.Probe(ctx, t, cfg.Probe)
+	addrs, obs := addresses(ctx, t, cfg)
+	if obs != nil {
+		r, ok, _ := judge(ctx, t, r, cfg, *obs)
+		return r, ok
+	}
+	if len(addrs) == 0 {
+		if !acquire(ctx, cfg) {
+			return deadlineOrInterrupted(ctx, cfg, r)
+		}
+		defer release(cfg)
+		r, ok, _ := checkAddr(ctx, t, r, cfg, cfg.Probe)
+		return r, ok
+	}
+	return checkEvery(ctx, t, r, cfg, addrs)
+}
+
+// checkAddr probes t with opts and verifies what it presented, filling in
+// r. It reports false when the run was interrupted before the result was
+// complete, and whether the dial failed because this machine has no route
+// to the address's network.
+func checkAddr(ctx context.Context, t target.Target, r result.Result, cfg Config, opts probe.Options) (result.Result, bool, bool) {
+	probeFn := cfg.probe
+	if probeFn == nil {
+		probeFn = probe.Probe
+	}
+	return judge(ctx, t, r, cfg, probeFn(ctx, t, opts))
+}
+
+// judge is checkAddr once the probe has made its observation.
+func judge(ctx context.Context, t target.Target, r result.Result, cfg Config, obs probe.Observation) (result.Result, bool, bool) {
 	r.Address = obs.Address
 	r.DurationMS = float64(obs.Duration.Microseconds()) / 1000
 	r.TLS = obs.TLS
@@ -288,10 +335,10 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		r.TLS = nil
 		r.Problems = []result.Problem{deadlineProblem(cfg, "while this target was being checked")}
 		decide.Apply(&r, decide.Facts{Problems: r.Problems})
-		return r, true
+		return r, true, false
 	}
 	if obs.Err != nil && interrupted(ctx, cfg) {
-		return r, false // cut short by an interrupt, not by the peer
+		return r, false, false // cut short by an interrupt, not by the peer
 	}
 	if obs.Err != nil && probe.IsLocalResourceExhausted(obs.Err) {
 		// Our own limit, not the server's: no connection code.
@@ -299,13 +346,15 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		r.Problems = []result.Problem{{ID: result.ProblemLocalResource, Severity: result.SeverityError, Cert: -1,
 			Message: fmt.Sprintf("certgate ran out of a local resource while checking this target (%v); this is certgate's limit, not the server's: raise the open-file limit (ulimit -n) or lower --concurrency", probe.LocalCause(obs.Err))}}
 		decide.Apply(&r, decide.Facts{Problems: r.Problems})
-		return r, true
+		return r, true, false
 	}
+	unreachable := obs.Err != nil && noRoute(obs.Err)
 	var facts decide.Facts
 	if obs.Err != nil {
 		facts.Problems = append(facts.Problems, result.Problem{ID: obs.Err.ID, Severity: result.SeverityError,
 			Code: obs.Err.Code, Cert: -1, Message: obs.Err.Detail})
 	}
+	facts.Problems = append(facts.Problems, obs.Problems...)
 	certs := obs.Certs
 	maxChain := cfg.MaxChain
 	if maxChain <= 0 {
@@ -333,7 +382,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		}
 	}
 	decide.Apply(&r, facts)
-	return r, true
+	return r, true, unreachable
 }
 
 // deadlinePassed reports whether the run's deadline has passed. The clock
@@ -353,4 +402,124 @@ func deadlinePassed(ctx context.Context, cfg Config) bool {
 func deadlineProblem(cfg Config, when string) result.Problem {
 	return result.Problem{ID: result.ProblemDeadlineExceeded, Severity: result.SeverityError, Code: result.CodeConnFailure, Cert: -1,
 		Message: fmt.Sprintf("the run's --deadline of %s passed %s: raise --deadline, raise --concurrency, or check fewer targets per run", cfg.Deadline, when)}
+}
+
+// acquire takes a handshake token, and reports false when ctx ended first.
+func acquire(ctx context.Context, cfg Config) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	select {
+	case cfg.sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func release(cfg Config) { <-cfg.sem }
+
+// deadlineOrInterrupted finishes r when ctx ended before its handshake
+// started: a deadline result, or not complete after an interrupt.
+func deadlineOrInterrupted(ctx context.Context, cfg Config, r result.Result) (result.Result, bool) {
+	if interrupted(ctx, cfg) {
+		return r, false
+	}
+	r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
+	decide.Apply(&r, decide.Facts{Problems: r.Problems})
+	return r, true
+}
+
+// addresses returns the "ip:port" addresses to check t at, each once, in
+// the order a client tries them (the first answer's family first); none
+// when t is checked at one address: an IP target, a --resolve entry, a
+// proxy, --first-address. When the name does not resolve, it returns the
+// probe's observation of that instead, so the lookup is not made twice.
+func addresses(ctx context.Context, t target.Target, cfg Config) ([]string, *probe.Observation) {
+	if cfg.FirstAddress || t.IsIP || cfg.Probe.Dialer != nil || cfg.Probe.DNS == nil || cfg.Probe.Address != "" {
+		return nil, nil
+	}
+	if _, ok := cfg.Probe.Resolve[t.Key()]; ok {
+		return nil, nil
+	}
+	timeout := cfg.Probe.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second // the probe's default
+	}
+	start := time.Now()
+	lctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ips, err := cfg.Probe.DNS.Lookup(lctx, t.Host)
+	if err == nil && len(ips) == 0 {
+		err = &net.DNSError{Err: "no such host", Name: t.Host, IsNotFound: true}
+	}
+	if err != nil {
+		// The error as the probe's own dial reports it.
+		f := probe.Classify(&net.OpError{Op: "dial", Net: "tcp", Err: err}, probe.PhaseDial, timeout)
+		return nil, &probe.Observation{Duration: time.Since(start), Err: f}
+	}
+	first4 := ips[0].IP.To4() != nil
+	var primary, fallback []string
+	seen := map[string]bool{}
+	for _, a := range ips {
+		ip := a.IP.String()
+		if a.Zone != "" {
+			ip += "%" + a.Zone
+		}
+		addr := net.JoinHostPort(ip, strconv.Itoa(t.Port))
+		if seen[addr] {
+			continue
+		}
+		seen[addr] = true
+		if (a.IP.To4() != nil) == first4 {
+			primary = append(primary, addr)
+		} else {
+			fallback = append(fallback, addr)
+		}
+	}
+	return append(primary, fallback...), nil
+}
+
+// checkEvery checks t at each of addrs, at most as many at once as handshake
+// tokens are free, and combines the outcomes into t's one result.
+func checkEvery(ctx context.Context, t target.Target, r result.Result, cfg Config, addrs []string) (result.Result, bool) {
+	start := time.Now()
+	outs := make([]decide.AddressOutcome, len(addrs))
+	complete := make([]bool, len(addrs))
+	var wg sync.WaitGroup
+	for i, addr := range addrs {
+		wg.Go(func() {
+			ar := r
+			ar.Address = addr
+			if !acquire(ctx, cfg) {
+				ar, complete[i] = deadlineOrInterrupted(ctx, cfg, ar)
+				outs[i] = decide.AddressOutcome{Result: ar}
+				return
+			}
+			defer release(cfg)
+			opts := cfg.Probe
+			opts.Address = addr
+			ar, ok, unreached := checkAddr(ctx, t, ar, cfg, opts)
+			if ar.Address == "" {
+				ar.Address = addr
+			}
+			outs[i], complete[i] = decide.AddressOutcome{Result: ar, Unreached: unreached}, ok
+		})
+	}
+	wg.Wait()
+	for _, ok := range complete {
+		if !ok {
+			return r, false
+		}
+	}
+	out := decide.Combine(outs)
+	out.DurationMS = float64(time.Since(start).Microseconds()) / 1000
+	return out, true
+}
+
+// noRoute reports whether a probe failed because this machine has no
+// route to the address's network (as for IPv6 on a host without it): a
+// fact about this machine, not the server.
+func noRoute(f *probe.Failure) bool {
+	return errors.Is(f, syscall.ENETUNREACH) || errors.Is(f, syscall.EAFNOSUPPORT)
 }

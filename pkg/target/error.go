@@ -38,9 +38,10 @@ func (e *ParseError) Error() string {
 	return b.String()
 }
 
-// newError returns a *ParseError for input, with its password redacted.
+// newError returns a *ParseError for input, with any password redacted in
+// the input, the reason and the hint.
 func newError(input, reason, hint string) *ParseError {
-	return &ParseError{Input: redact(input), Reason: reason, Hint: hint}
+	return &ParseError{Input: Redact(input), Reason: Redact(reason), Hint: Redact(hint)}
 }
 
 // quote80 quotes s with Go escapes, shortened to maxQuotedInput bytes.
@@ -54,9 +55,12 @@ func quote(s string) string {
 	return quoteN(s, 40)
 }
 
-// quoteN quotes s with strconv.Quote after shortening it to n bytes, and
-// marks a shortened string with an ellipsis inside the quotes.
+// quoteN quotes s with strconv.Quote after redacting any password in it and
+// shortening it to n bytes, and marks a shortened string with an ellipsis
+// inside the quotes. Redacting first means a cut never leaves part of a
+// password without the '@' that marks it.
 func quoteN(s string, n int) string {
+	s = Redact(s)
 	if len(s) <= n {
 		return strconv.Quote(s)
 	}
@@ -64,9 +68,10 @@ func quoteN(s string, n int) string {
 	return q[:len(q)-1] + "…\""
 }
 
-// truncate shortens s to at most n bytes, on a rune boundary, and appends
-// an ellipsis when it did.
+// truncate redacts any password in s, then shortens s to at most n bytes,
+// on a rune boundary, and appends an ellipsis when it did.
 func truncate(s string, n int) string {
+	s = Redact(s)
 	if len(s) <= n {
 		return s
 	}
@@ -84,28 +89,4 @@ func cut(s string, n int) string {
 		i--
 	}
 	return s[:i]
-}
-
-// redact replaces the password of a URL-style userinfo ("user:pw@host")
-// with "xxxxx", so error messages and logs do not repeat it.
-func redact(s string) string {
-	start := 0
-	if i := strings.Index(s, "://"); i >= 0 {
-		start = i + 3
-	}
-	end := len(s)
-	if j := strings.IndexAny(s[start:], "/?#"); j >= 0 {
-		end = start + j
-	}
-	at := strings.LastIndexByte(s[start:end], '@')
-	if at < 0 {
-		return s
-	}
-	at += start
-	colon := strings.IndexByte(s[start:at], ':')
-	if colon < 0 {
-		return s
-	}
-	colon += start
-	return s[:colon+1] + "xxxxx" + s[at:]
 }

@@ -145,3 +145,31 @@ func FuzzReadList(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRedact checks that Redact never returns the password of a
+// "user:password@" it was given, whatever surrounds it, and that it leaves a
+// string without '@' alone. The password is anything a URL's userinfo can
+// hold before percent-encoding except '/', '?' and '#', which end a URL's
+// authority.
+func FuzzRedact(f *testing.F) {
+	f.Add("https://", "user", "s3cret", "example.com/x")
+	f.Add("https:/", "u", "pw", "h")
+	f.Add("", "", "a:b@c", "h:443")
+	f.Add("htps//", "u", "s3 cret", "\xff")
+	f.Add("x://y://", "u", "p@ss", "@h")
+	f.Fuzz(func(t *testing.T, prefix, user, pass, rest string) {
+		if pass == "" || strings.ContainsAny(pass, "/?#") || strings.ContainsAny(user, ":/?#@") {
+			t.Skip()
+		}
+		in := prefix + user + ":" + pass + "@" + rest
+		got := Redact(in)
+		// The password may appear in what surrounds it, or be made of the
+		// replacement text: only a copy that came from it counts.
+		if strings.Contains(got, pass) && !strings.Contains(prefix+user+":"+redacted+"@"+rest, pass) {
+			t.Fatalf("Redact(%q) = %q repeats the password %q", in, got, pass)
+		}
+		if s := prefix + rest; !strings.Contains(s, "@") && Redact(s) != s {
+			t.Fatalf("Redact(%q) = %q changed a string without '@'", s, Redact(s))
+		}
+	})
+}

@@ -351,7 +351,10 @@ func TestParseErrorMessage(t *testing.T) {
 		}
 	})
 	t.Run("password is redacted", func(t *testing.T) {
-		for _, in := range []string{"https://user:s3cret@example.com/", "user:s3cret@example.com:443", "http://u:s3cret@example.com", "https://u:s3cret@exa mple.com"} {
+		long := strings.Repeat("s3cret", 10)
+		for _, in := range []string{"https://user:s3cret@example.com/", "user:s3cret@example.com:443", "http://u:s3cret@example.com", "https://u:s3cret@exa mple.com",
+			"u:s3cret@example.com/x", "https:u:s3cret@example.com", "https:/u:s3cret@example.com", "htps//u:s3cret@example.com",
+			"u:" + long + "@example.com/x", "https:u:" + long + "@example.com", "u:s3cret@x://example.com", "https://u:s3cret@\xff.com"} {
 			_, err := Parse(in)
 			if err == nil {
 				t.Fatalf("Parse(%q): no error", in)
@@ -379,13 +382,26 @@ func TestRedact(t *testing.T) {
 		{"https://u:p@h/", "https://u:xxxxx@h/"},
 		{"https://u@h/", "https://u@h/"},
 		{"u:p@h:443", "u:xxxxx@h:443"},
-		{"https://h/a:b@c", "https://h/a:b@c"},
+		// A "user:password@" in a path is redacted too: it is as secret.
+		{"https://h/a:b@c", "https://h/a:xxxxx@c"},
 		{"https://u:p:q@r@h", "https://u:xxxxx@h"},
+		{"https://:p@h", "https://:xxxxx@h"},
+		{"https://u:@h", "https://u:xxxxx@h"},
 		{"plain", "plain"},
+		{"https://h:8443/x?y#z", "https://h:8443/x?y#z"},
+		// Unparsable inputs.
+		{"https:/u:s3cret@h", "https:/u:xxxxx@h"},
+		{"https:u:s3cret@h", "https:xxxxx@h"},
+		{"htps//u:s3cret@h", "htps//u:xxxxx@h"},
+		{"u:s3cret@h/x?q#f", "u:xxxxx@h/x?q#f"},
+		{"https://u:s3 cret@h", "https://u:xxxxx@h"},
+		{"https://u:s3cret@h\xff", "https://u:xxxxx@h\xff"},
+		{"https://a:b@c/d:e@f?g:h@i#j:k@l", "https://a:xxxxx@c/d:xxxxx@f?g:xxxxx@i#j:xxxxx@l"},
+		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := redact(tt.in); got != tt.want {
-			t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

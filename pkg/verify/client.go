@@ -16,41 +16,6 @@ import (
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
-// Problem ids of the client models: each is one way the client that uses a
-// store decides differently from crypto/x509.
-const (
-	// ProblemCNOnly: the leaf names the host only in its subject CN, with
-	// no subjectAltName. Java and OpenSSL accept it; browsers and Go do
-	// not.
-	ProblemCNOnly = "cn-only"
-	// ProblemPartialWildcard: the host matches a wildcard inside a label
-	// ("w*.example.com"), which Java and OpenSSL accept and browsers do not.
-	ProblemPartialWildcard = "partial-wildcard"
-	// ProblemNoDigitalSignature: the leaf's keyUsage lacks digitalSignature,
-	// so the JDK client refuses it for an (EC)DHE or TLS 1.3 handshake.
-	ProblemNoDigitalSignature = "key-usage-no-digital-signature"
-	// ProblemLeafEKUNotServerAuth: the leaf's extendedKeyUsage does not
-	// list serverAuth (anyExtendedKeyUsage alone), which OpenSSL refuses.
-	ProblemLeafEKUNotServerAuth = "eku-not-server-auth"
-	// ProblemKeyTooSmall: a key of the chain is below the client's security
-	// level (OpenSSL level 2: RSA under 2048 bits).
-	ProblemKeyTooSmall = "key-below-security-level"
-	// ProblemCNNameConstraint: the host named only in the CN lies outside
-	// a CA's name constraints; clients that read the CN check it against
-	// them.
-	ProblemCNNameConstraint = "cn-name-constraint-violation"
-	// ProblemAnchorExpired: the trust anchor is outside its validity, which
-	// the JDK client ignores (it only checks certificates below the anchor).
-	ProblemAnchorExpired = "anchor-validity-ignored"
-	// ProblemCAEKUIgnored: a CA of the path lacks serverAuth in its
-	// extendedKeyUsage, which the JDK client does not check (it checks the
-	// leaf's only) while other clients reject the chain.
-	ProblemCAEKUIgnored = "ca-eku-ignored"
-	// ProblemWildcardSuffixRejected: the leaf's wildcard covers a public
-	// suffix, which the JDK client refuses under a root of its cacerts.
-	ProblemWildcardSuffixRejected = "wildcard-public-suffix-rejected"
-)
-
 // ClientModel is how the client that uses a trust store departs from
 // crypto/x509 when it judges a chain. crypto/x509 still builds the path and
 // checks the signatures; a model only adds or relaxes rules, each becoming
@@ -111,7 +76,7 @@ func ModelFor(name string) (ClientModel, bool) {
 }
 
 // nameMatch reports how the model's client matches host against the leaf
-// when crypto/x509 does not: ProblemCNOnly, ProblemPartialWildcard, or ""
+// when crypto/x509 does not: result.ProblemCNOnly, result.ProblemPartialWildcard, or ""
 // when the client does not match it either.
 func (m ClientModel) nameMatch(leaf *x509.Certificate, host string) string {
 	h := strings.ToLower(strings.TrimSuffix(host, "."))
@@ -121,13 +86,13 @@ func (m ClientModel) nameMatch(leaf *x509.Certificate, host string) string {
 	// An IP address matches IP subjectAltNames only, never the CN.
 	if m.CNFallback && net.ParseIP(h) == nil && len(leaf.DNSNames) == 0 && len(leaf.IPAddresses) == 0 && len(leaf.URIs) == 0 && len(leaf.EmailAddresses) == 0 {
 		if cn := strings.ToLower(leaf.Subject.CommonName); cn != "" && (cn == h || m.PartialWildcard && wildcardMatch(cn, h)) {
-			return ProblemCNOnly
+			return result.ProblemCNOnly
 		}
 	}
 	if m.PartialWildcard {
 		for _, n := range leaf.DNSNames {
 			if wildcardMatch(strings.ToLower(n), h) {
-				return ProblemPartialWildcard
+				return result.ProblemPartialWildcard
 			}
 		}
 	}
@@ -158,11 +123,11 @@ func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore
 			Message: fmt.Sprintf(format, args...)})
 	}
 	if _, has := ext(leaf, oidKeyUsage); has && m.LeafDigitalSignature && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		add(ProblemNoDigitalSignature, 0, "the leaf certificate %q has a keyUsage without digitalSignature, so %s refuses it for the %s store (\"KeyUsage does not allow digital signatures\"): reissue it with keyUsage digitalSignature",
+		add(result.ProblemNoDigitalSignature, 0, "the leaf certificate %q has a keyUsage without digitalSignature, so %s refuses it for the %s store (\"KeyUsage does not allow digital signatures\"): reissue it with keyUsage digitalSignature",
 			displayName(leaf), m.Client, s.Name)
 	}
 	if _, has := ext(leaf, oidExtKeyUsage); has && m.LeafEKUServerAuth && !hasEKU(leaf, x509.ExtKeyUsageServerAuth) {
-		add(ProblemLeafEKUNotServerAuth, 0, "the leaf certificate %q does not list serverAuth in its extendedKeyUsage, so %s refuses it for the %s store (unsuitable certificate purpose): reissue it with extendedKeyUsage serverAuth",
+		add(result.ProblemLeafEKUNotServerAuth, 0, "the leaf certificate %q does not list serverAuth in its extendedKeyUsage, so %s refuses it for the %s store (unsuitable certificate purpose): reissue it with extendedKeyUsage serverAuth",
 			displayName(leaf), m.Client, s.Name)
 	}
 	if m.EKULeafOnly {
@@ -171,7 +136,7 @@ func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore
 		}
 		for k, c := range path[1:] {
 			if _, has := ext(c, oidExtKeyUsage); has && !hasEKU(c, x509.ExtKeyUsageServerAuth) && !hasEKU(c, x509.ExtKeyUsageAny) {
-				ps = append(ps, result.Problem{ID: ProblemCAEKUIgnored, Severity: result.SeverityWarn, Cert: presentedIndex(certs, c), Store: s.Name,
+				ps = append(ps, result.Problem{ID: result.ProblemCAEKUIgnored, Severity: result.SeverityWarn, Cert: presentedIndex(certs, c), Store: s.Name,
 					Message: fmt.Sprintf("%s restricts its extendedKeyUsage to other purposes than serverAuth; %s checks extendedKeyUsage on the leaf only and accepts the chain for the %s store, but OpenSSL, browsers and Go clients reject it: chain the leaf through a CA certificate whose extendedKeyUsage includes serverAuth",
 						roleName(k+1, len(path), c), m.Client, s.Name)})
 				break
@@ -181,16 +146,16 @@ func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore
 	if m.MinRSABits > 0 {
 		for k, c := range path[:len(path)-1] {
 			if pk, ok := c.PublicKey.(*rsa.PublicKey); ok && pk.N.BitLen() < m.MinRSABits {
-				add(ProblemKeyTooSmall, presentedIndex(certs, c), "%s has a %d-bit RSA key, below the %d bits %s requires at security level 2, so it refuses the chain for the %s store: replace it with a certificate for a %d-bit or larger key",
+				add(result.ProblemKeyTooSmall, presentedIndex(certs, c), "%s has a %d-bit RSA key, below the %d bits %s requires at security level 2, so it refuses the chain for the %s store: replace it with a certificate for a %d-bit or larger key",
 					roleName(k, len(path), c), pk.N.BitLen(), m.MinRSABits, m.Client, s.Name, m.MinRSABits)
 			}
 		}
 	}
-	if m.CNFallback && host != "" && m.nameMatch(leaf, host) == ProblemCNOnly {
+	if m.CNFallback && host != "" && m.nameMatch(leaf, host) == result.ProblemCNOnly {
 		cn := strings.ToLower(leaf.Subject.CommonName)
 		for k, c := range path[1:] {
 			if why := cnConstraint(cn, c); why != "" {
-				add(ProblemCNNameConstraint, presentedIndex(certs, c), "the leaf certificate names %s only in its CN, and %s %s, so %s refuses the chain for the %s store: reissue the leaf with a subjectAltName inside the CA's permitted names",
+				add(result.ProblemCNNameConstraint, presentedIndex(certs, c), "the leaf certificate names %s only in its CN, and %s %s, so %s refuses the chain for the %s store: reissue the leaf with a subjectAltName inside the CA's permitted names",
 					cn, roleName(k+1, len(path), c), why, m.Client, s.Name)
 				break
 			}
@@ -203,7 +168,7 @@ func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore
 				continue
 			}
 			if suffix, icann := publicsuffix.PublicSuffix(base); suffix == base && (icann || !strings.Contains(base, ".")) && leaf.VerifyHostname(host) == nil {
-				ps = append(ps, result.Problem{ID: ProblemWildcardSuffixRejected, Severity: result.SeverityError, Code: result.CodeDomainMismatch, Cert: 0, Store: s.Name,
+				ps = append(ps, result.Problem{ID: result.ProblemWildcardSuffixRejected, Severity: result.SeverityError, Code: result.CodeDomainMismatch, Cert: 0, Store: s.Name,
 					Message: fmt.Sprintf("the leaf certificate's wildcard %q covers the public suffix %q, which %s refuses under a root of its %s store: reissue it for your own domain", n, base, m.Client, s.Name)})
 				break
 			}
@@ -289,7 +254,7 @@ func anchorValidityNote(certs, path []*x509.Certificate, at time.Time, store str
 	if presentedIndex(certs, anchor) >= 0 || !at.After(anchor.NotAfter) && !at.Before(anchor.NotBefore) {
 		return nil
 	}
-	return []result.Problem{{ID: ProblemAnchorExpired, Severity: result.SeverityWarn, Cert: -1, Store: store,
+	return []result.Problem{{ID: result.ProblemAnchorExpired, Severity: result.SeverityWarn, Cert: -1, Store: store,
 		Message: fmt.Sprintf("root certificate %q is outside its validity (not after %s), which %s ignores for a trust anchor, so the %s store accepts the chain; OpenSSL and browsers reject it: move to a chain that ends at a current root",
 			displayName(anchor), anchor.NotAfter.UTC().Format(time.RFC3339), m.Client, store)}}
 }
@@ -337,7 +302,7 @@ func clientNames(leaf *x509.Certificate, js []*storeJudgement, nameProblems []re
 	w := result.Problem{ID: how, Severity: result.SeverityWarn, Cert: 0}
 	host := strings.ToLower(opts.Host)
 	switch how {
-	case ProblemCNOnly:
+	case result.ProblemCNOnly:
 		w.Message = fmt.Sprintf("the leaf certificate names %s only in its subject CN and has no subjectAltName: %s accept it (%s), but browsers and Go clients reject it: reissue it with %s in the subjectAltName",
 			host, strings.Join(clients, " and "), strings.Join(stores, ", "), host)
 	default:
@@ -349,11 +314,11 @@ func clientNames(leaf *x509.Certificate, js []*storeJudgement, nameProblems []re
 
 // modelIDs are the problem ids only a client model gives a store.
 var modelIDs = map[string]bool{
-	ProblemNoDigitalSignature:     true,
-	ProblemLeafEKUNotServerAuth:   true,
-	ProblemKeyTooSmall:            true,
-	ProblemCNNameConstraint:       true,
-	ProblemWildcardSuffixRejected: true,
+	result.ProblemNoDigitalSignature:     true,
+	result.ProblemLeafEKUNotServerAuth:   true,
+	result.ProblemKeyTooSmall:            true,
+	result.ProblemCNNameConstraint:       true,
+	result.ProblemWildcardSuffixRejected: true,
 }
 
 // modelWarnings turns a client model's error into a warning for the

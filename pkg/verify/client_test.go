@@ -36,12 +36,12 @@ func TestClientModels(t *testing.T) {
 		want                []string // problem ids the result lists
 	}{
 		{name: "leaf keyUsage without digitalSignature", java: result.CodeNoPath, status: result.StatusWarn,
-			want: []string{ProblemNoDigitalSignature},
+			want: []string{result.ProblemNoDigitalSignature},
 			build: func(t *testing.T) chain {
 				return std(t, nil, testpki.WithKey(testpki.ECDSA(256)), testpki.KeyUsage(x509.KeyUsageKeyAgreement))
 			}},
 		{name: "intermediate EKU clientAuth only", mozilla: result.CodeNoPath, file: result.CodeNoPath, status: result.StatusWarn,
-			want: []string{ProblemCAEKUIgnored},
+			want: []string{result.ProblemCAEKUIgnored},
 			build: func(t *testing.T) chain {
 				return std(t, []testpki.Option{testpki.EKU(x509.ExtKeyUsageClientAuth)})
 			}},
@@ -53,20 +53,20 @@ func TestClientModels(t *testing.T) {
 				return c
 			}},
 		{name: "wildcard over a public suffix under a cacerts root", embeddedJava: true, java: result.CodeDomainMismatch, status: result.StatusWarn,
-			want: []string{ProblemWildcardSuffixRejected},
+			want: []string{result.ProblemWildcardSuffixRejected},
 			build: func(t *testing.T) chain {
 				c := std(t, nil, testpki.DNS("*.co.uk"))
 				c.host = "shop.co.uk"
 				return c
 			}},
 		{name: "RSA-1024 leaf", mozilla: result.CodeNoPath, status: result.StatusWarn,
-			want:  []string{ProblemKeyTooSmall, result.ProblemWeakKey},
+			want:  []string{result.ProblemKeyTooSmall, result.ProblemWeakKey},
 			build: func(t *testing.T) chain { return std(t, nil, testpki.WithKey(testpki.RSA(1024))) }},
 		{name: "leaf EKU anyExtendedKeyUsage only", mozilla: result.CodeNoPath, status: result.StatusWarn,
-			want:  []string{ProblemLeafEKUNotServerAuth},
+			want:  []string{result.ProblemLeafEKUNotServerAuth},
 			build: func(t *testing.T) chain { return std(t, nil, testpki.EKU(x509.ExtKeyUsageAny)) }},
 		{name: "host only in the CN", file: result.CodeDomainMismatch, status: result.StatusWarn,
-			want:  []string{ProblemCNOnly},
+			want:  []string{result.ProblemCNOnly},
 			build: func(t *testing.T) chain { return std(t, nil, testpki.RawDNS(), testpki.CN("host.test")) }},
 		{name: "IP host only in the CN", java: result.CodeDomainMismatch, mozilla: result.CodeDomainMismatch, file: result.CodeDomainMismatch, status: result.StatusFail,
 			want: []string{result.ProblemHostnameMismatch},
@@ -76,7 +76,7 @@ func TestClientModels(t *testing.T) {
 				return c
 			}},
 		{name: "partial wildcard", file: result.CodeDomainMismatch, status: result.StatusWarn,
-			want: []string{ProblemPartialWildcard},
+			want: []string{result.ProblemPartialWildcard},
 			build: func(t *testing.T) chain {
 				c := std(t, nil, testpki.DNS("w*.example.test"))
 				c.host = "www.example.test"
@@ -90,12 +90,12 @@ func TestClientModels(t *testing.T) {
 				return c
 			}},
 		{name: "name constraints on a CN-only leaf", java: result.CodeNoPath, mozilla: result.CodeNoPath, file: result.CodeDomainMismatch, status: result.StatusFail,
-			want: []string{ProblemCNNameConstraint},
+			want: []string{result.ProblemCNNameConstraint},
 			build: func(t *testing.T) chain {
 				return std(t, []testpki.Option{testpki.PermitDNS("allowed.test")}, testpki.RawDNS(), testpki.CN("host.test"))
 			}},
 		{name: "expired root", mozilla: result.CodeExpired, file: result.CodeExpired, status: result.StatusWarn,
-			want: []string{ProblemAnchorExpired},
+			want: []string{result.ProblemAnchorExpired},
 			build: func(t *testing.T) chain {
 				root := testpki.NewRoot(t, "Expired Root", testpki.Validity(at.AddDate(-10, 0, 0), at.AddDate(0, 0, -1)))
 				inter := root.Intermediate(t, "Model CA")

@@ -1,7 +1,8 @@
 // Oracle connects to a TLS server the way a Java HTTPS client does (the
 // JDK's own PKIX trust manager, endpoint identification "HTTPS", default
-// security properties) and prints one line: "ok", or "fail" followed by the
-// exception chain's classes and messages.
+// security properties) and prints one line: "ok", or "fail cert" (the
+// trust manager refused the chain) or "fail handshake" (anything else)
+// followed by the exception chain's classes and messages.
 //
 // Usage: java Oracle HOST PORT SNI TRUSTSTORE PASSWORD
 import java.io.FileInputStream;
@@ -37,11 +38,25 @@ public final class Oracle {
             }
             System.out.println("ok");
         } catch (Exception e) {
-            StringBuilder b = new StringBuilder("fail");
+            StringBuilder b = new StringBuilder(aboutCertificate(e) ? "fail cert" : "fail handshake");
             for (Throwable t = e; t != null; t = t.getCause()) {
                 b.append(" | ").append(t.getClass().getName()).append(": ").append(t.getMessage());
             }
             System.out.println(b.toString().replace('\n', ' '));
         }
+    }
+
+    // aboutCertificate reports whether the failure is the trust manager's
+    // (the chain, its path, its validity or its names) rather than the
+    // handshake's.
+    private static boolean aboutCertificate(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.GeneralSecurityException && t.getClass().getName().startsWith("java.security.cert.")
+                    || t.getClass().getName().equals("sun.security.validator.ValidatorException")) {
+                return true;
+            }
+        }
+        return false;
     }
 }
