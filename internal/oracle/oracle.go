@@ -98,7 +98,8 @@ func javaClasses(t testing.TB) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*Timeout)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "javac", "-d", dir, src).CombinedOutput()
+		// Class files for Java 17 run on every JDK JavaAt may be given.
+		out, err := exec.CommandContext(ctx, "javac", "--release", "17", "-d", dir, src).CombinedOutput()
 		if err != nil {
 			compiled.err = fmt.Errorf("javac Oracle.java: %v: %s", err, out)
 			return
@@ -159,13 +160,24 @@ func trustStore(t testing.TB, roots []*x509.Certificate) string {
 // "HTTPS", trusting only roots, and returns the client's verdict.
 func Java(t testing.TB, addr, host string, roots ...*x509.Certificate) Verdict {
 	t.Helper()
+	return JavaAt(t, JDK{}, addr, host, roots...)
+}
+
+// JavaAt is Java run with the JDK jdk; the zero JDK is the java program on
+// the PATH.
+func JavaAt(t testing.TB, jdk JDK, addr, host string, roots ...*x509.Certificate) Verdict {
+	t.Helper()
 	dir := javaClasses(t)
 	ks := trustStore(t, roots)
 	h, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		t.Fatalf("oracle: address %q: %v", addr, err)
 	}
-	out, err := run("java", "-cp", dir, "Oracle", h, port, host, ks, storePassword)
+	java := "java"
+	if jdk.Home != "" {
+		java = filepath.Join(jdk.Home, "bin", "java")
+	}
+	out, err := run(java, "-cp", dir, "Oracle", h, port, host, ks, storePassword)
 	line := strings.TrimSpace(string(out))
 	if err != nil {
 		t.Fatalf("oracle: java Oracle %s %s: %v: %s", addr, host, err, line)

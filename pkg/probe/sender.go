@@ -27,6 +27,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"strings"
@@ -227,7 +228,41 @@ func replay(ctx context.Context, t target.Target, opts Options, obs *Observation
 		}
 		obs.Certs = append(obs.Certs, c)
 	}
+	if p := rsaKeyUsage(v, obs.Certs); p != nil {
+		obs.Problems = append(obs.Problems, *p)
+	}
 }
+
+// rsaKeyUsage is the JDK trust manager's key usage rule for TLS 1.2 RSA key
+// exchange: the server's leaf encrypts the premaster secret, so a keyUsage
+// extension without keyEncipherment makes every Java client refuse it
+// ("KeyUsage does not allow key encipherment"). nil when the rule does not
+// apply or holds.
+func rsaKeyUsage(v *attempt, certs []*x509.Certificate) *result.Problem {
+	if len(certs) == 0 || !strings.HasPrefix(v.profile.Name, "java-") || tlswire.SuiteKeyExchange(v.neg.Suite) != tlswire.KeyExchangeRSA {
+		return nil
+	}
+	leaf := certs[0]
+	if !hasKeyUsage(leaf) || leaf.KeyUsage&x509.KeyUsageKeyEncipherment != 0 {
+		return nil
+	}
+	return &result.Problem{ID: result.ProblemKeyUsage, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: 0,
+		Message: fmt.Sprintf("the server negotiated RSA key exchange (%s), but its leaf certificate's keyUsage lacks keyEncipherment, so %s refuses the certificate (\"KeyUsage does not allow key encipherment\"): enable ECDHE key exchange on the server, or reissue the certificate with keyUsage keyEncipherment",
+			tlswire.SuiteName(v.neg.Suite), displayName(v.profile.Name))}
+}
+
+// hasKeyUsage reports whether c carries a keyUsage extension (2.5.29.15).
+func hasKeyUsage(c *x509.Certificate) bool {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidKeyUsage) {
+			return true
+		}
+	}
+	return false
+}
+
+// oidKeyUsage is the keyUsage extension's identifier.
+var oidKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 15}
 
 // goRefusal says why Go's client does not negotiate n; "" when it would.
 func goRefusal(n clients.Negotiated) string {
