@@ -54,6 +54,8 @@ func TestHandshakeAgreesWithJava(t *testing.T) {
 	// trust manager refuses it for RSA key exchange.
 	signOnlyLeaf := root.Leaf(t, current, testpki.DNS(handshakeHost), testpki.WithKey(testpki.RSA(2048)),
 		testpki.KeyUsage(x509.KeyUsageDigitalSignature))
+	encipherOnlyLeaf := root.Leaf(t, current, testpki.DNS(handshakeHost), testpki.WithKey(testpki.RSA(2048)),
+		testpki.KeyUsage(x509.KeyUsageKeyEncipherment))
 	dir := t.TempDir()
 	dh2048 := dhParams(t, dir, "dh2048.pem", "-pkeyopt", "group:ffdhe2048")
 	dh1024 := dhParams(t, dir, "dh1024.pem", "-pkeyopt", "dh_paramgen_prime_len:1024")
@@ -71,6 +73,9 @@ func TestHandshakeAgreesWithJava(t *testing.T) {
 		}},
 		{"RSA key exchange only, leaf keyUsage digitalSignature only", func(t *testing.T) string {
 			return sServer(t, signOnlyLeaf, "-tls1_2", "-cipher", "AES128-GCM-SHA256")
+		}},
+		{"RSA key exchange only, leaf keyUsage keyEncipherment only", func(t *testing.T) string {
+			return sServer(t, encipherOnlyLeaf, "-tls1_2", "-cipher", "AES128-GCM-SHA256")
 		}},
 		{"DHE only, 2048-bit group (ffdhe2048)", func(t *testing.T) string {
 			return sServer(t, rsaLeaf, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256", "-dhparam", dh2048)
@@ -99,6 +104,15 @@ func TestHandshakeAgreesWithJava(t *testing.T) {
 		}},
 		{"secp384r1 only, TLS 1.2 and 1.3", func(t *testing.T) string {
 			return sServer(t, rsaLeaf, "-groups", "secp384r1")
+		}},
+		{"X448 only, TLS 1.2", func(t *testing.T) string {
+			return sServer(t, rsaLeaf, "-tls1_2", "-groups", "X448")
+		}},
+		{"X448 only, TLS 1.3", func(t *testing.T) string {
+			return sServer(t, rsaLeaf, "-tls1_3", "-groups", "X448")
+		}},
+		{"ffdhe2048 only, TLS 1.3", func(t *testing.T) string {
+			return sServer(t, rsaLeaf, "-tls1_3", "-groups", "ffdhe2048")
 		}},
 		{"secp384r1 only, TLS 1.3 (Go server)", func(t *testing.T) string {
 			return testpki.Serve(t, &tls.Config{Certificates: []tls.Certificate{rsaLeaf.TLSCert()},
