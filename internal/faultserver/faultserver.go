@@ -344,6 +344,36 @@ func StartOpenSSL(digest string, args ...string) (*OpenSSLServer, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("faultserver: openssl req -%s: %w: %s", digest, err, out)
 	}
+	return startSServer(bin, dir, cert, key, args)
+}
+
+// StartOpenSSLPEM runs `openssl s_server` on 127.0.0.1 presenting the
+// certificate of certPEM with the private key of keyPEM, and with args, as
+// StartOpenSSL does; the caller closes it.
+func StartOpenSSLPEM(certPEM, keyPEM []byte, args ...string) (*OpenSSLServer, error) {
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		return nil, ErrNoOpenSSL
+	}
+	dir, err := os.MkdirTemp("", "faultserver-openssl-")
+	if err != nil {
+		return nil, fmt.Errorf("faultserver: temporary directory: %w", err)
+	}
+	key, cert := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(cert, certPEM, 0o600); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultserver: writing the certificate: %w", err)
+	}
+	if err := os.WriteFile(key, keyPEM, 0o600); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("faultserver: writing the key: %w", err)
+	}
+	return startSServer(bin, dir, cert, key, args)
+}
+
+// startSServer runs bin s_server with cert and key (files in dir, which
+// Close removes) and args.
+func startSServer(bin, dir, cert, key string, args []string) (*OpenSSLServer, error) {
 	cmd := exec.Command(bin, append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -1,11 +1,9 @@
 package oracle_test
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/faultserver"
 	"github.com/certgate/certgate/internal/oracle"
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/clients"
@@ -271,54 +270,15 @@ func lookOpenSSL(t *testing.T) string {
 // address.
 func sServer(t *testing.T, leaf *testpki.Leaf, args ...string) string {
 	t.Helper()
-	openssl := lookOpenSSL(t)
-	dir := t.TempDir()
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	lookOpenSSL(t)
 	keyPEM, err := testpki.KeyPEM(leaf.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cert, testpki.PEM(leaf.Cert), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(key, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	all := append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-www"}, args...)
-	cmd := exec.Command(openssl, all...)
-	stdout, err := cmd.StdoutPipe()
+	s, err := faultserver.StartOpenSSLPEM(testpki.PEM(leaf.Cert), keyPEM, append([]string{"-www"}, args...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdin, err := cmd.StdinPipe() // s_server stops at the end of its input
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	drained := make(chan struct{})
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = stdin.Close()
-		<-drained
-		_ = cmd.Wait()
-	})
-	r := bufio.NewReader(stdout)
-	for {
-		line, err := r.ReadString('\n')
-		if a, ok := strings.CutPrefix(strings.TrimSpace(line), "ACCEPT "); ok {
-			go func() {
-				_, _ = io.Copy(io.Discard, r)
-				close(drained)
-			}()
-			return a
-		}
-		if err != nil {
-			close(drained)
-			t.Fatalf("openssl %s did not start: %s", strings.Join(all, " "), strings.TrimSpace(stderr.String()))
-		}
-	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s.Addr()
 }
