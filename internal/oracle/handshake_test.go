@@ -196,6 +196,11 @@ func agree(t *testing.T, how string, r result.Result, java oracle.Verdict) {
 	case javaConnects && problem(r, result.ProblemChainNotRead) == nil && r.Code != java.Code:
 		t.Errorf("certgate %s: %s %d, but Java connects and says %s: %s", how, r.Status, r.Code, java, problemIDs(r))
 	}
+	// The java store's own verdict never refuses a chain the JDK client
+	// accepted in this handshake.
+	if v, judged := r.Trust[truststore.Java]; java.Trusted && judged && !v.Trusted {
+		t.Errorf("certgate %s: the java store says %d, but the JDK client trusts the chain: %s", how, v.Code, problemIDs(r))
+	}
 }
 
 // check runs certgate's check of handshakeHost at addr with the test root

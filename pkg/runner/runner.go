@@ -19,6 +19,7 @@ import (
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
+	"github.com/certgate/certgate/pkg/tlswire"
 	"github.com/certgate/certgate/pkg/truststore"
 	"github.com/certgate/certgate/pkg/verify"
 )
@@ -370,7 +371,7 @@ func judge(ctx context.Context, t target.Target, r result.Result, cfg Config, ob
 		if cfg.LoadStores != nil {
 			stores = cfg.LoadStores()
 		}
-		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true})
+		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true, RSAKeyExchange: rsaKeyExchange(obs.TLS)})
 		r.Chain = out.Chain
 		facts.Presented, facts.ChainNotAfter, facts.Stores = out.Facts.Presented, out.Facts.ChainNotAfter, out.Facts.Stores
 		facts.Problems = append(facts.Problems, out.Facts.Problems...)
@@ -522,4 +523,14 @@ func checkEvery(ctx context.Context, t target.Target, r result.Result, cfg Confi
 // fact about this machine, not the server.
 func noRoute(f *probe.Failure) bool {
 	return errors.Is(f, syscall.ENETUNREACH) || errors.Is(f, syscall.EAFNOSUPPORT)
+}
+
+// rsaKeyExchange reports whether the handshake tls describes used TLS 1.2
+// RSA key exchange (reached only by a replayed sender client).
+func rsaKeyExchange(tls *result.TLSInfo) bool {
+	if tls == nil {
+		return false
+	}
+	id, ok := tlswire.SuiteByName(tls.CipherSuite)
+	return ok && tlswire.SuiteKeyExchange(id) == tlswire.KeyExchangeRSA
 }

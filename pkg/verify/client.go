@@ -114,15 +114,17 @@ func wildcardMatch(pattern, host string) bool {
 }
 
 // pathProblems applies the model's extra rules to a path the store built
-// (leaf first, anchor last).
-func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore.Store, host string) []result.Problem {
+// (leaf first, anchor last). Under RSA key exchange the leaf does not sign
+// the handshake, so LeafDigitalSignature does not apply (the JDK asks for
+// keyEncipherment instead, a rule of the handshake's client).
+func (m ClientModel) pathProblems(certs, path []*x509.Certificate, s *truststore.Store, host string, rsaKeyExchange bool) []result.Problem {
 	leaf := path[0]
 	var ps []result.Problem
 	add := func(id string, cert int, format string, args ...any) {
 		ps = append(ps, result.Problem{ID: id, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: cert, Store: s.Name,
 			Message: fmt.Sprintf(format, args...)})
 	}
-	if _, has := ext(leaf, oidKeyUsage); has && m.LeafDigitalSignature && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+	if _, has := ext(leaf, oidKeyUsage); has && m.LeafDigitalSignature && !rsaKeyExchange && leaf.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
 		add(result.ProblemNoDigitalSignature, 0, "the leaf certificate %q has a keyUsage without digitalSignature, so %s refuses it for the %s store (\"KeyUsage does not allow digital signatures\"): reissue it with keyUsage digitalSignature",
 			displayName(leaf), m.Client, s.Name)
 	}

@@ -39,6 +39,11 @@ type Options struct {
 	// WebPKI also applies the Web PKI rules crypto/x509 skips (webpki.go)
 	// and reports their defects as warnings.
 	WebPKI bool
+	// RSAKeyExchange says the handshake used TLS 1.2 RSA key exchange, so
+	// the leaf's key encrypts the premaster secret instead of signing: a
+	// client model that requires digitalSignature in the leaf's keyUsage
+	// (the JDK's) does not ask for it then.
+	RSAKeyExchange bool
 }
 
 // Outcome is what the validator found about one chain: the facts a
@@ -320,7 +325,7 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 		if model.IgnoreAnchorValidity {
 			j.problems = append(j.problems, anchorValidityNote(certs, j.path, opts.At, s.Name, model)...)
 		}
-		mp := model.pathProblems(certs, j.path, s, opts.Host)
+		mp := model.pathProblems(certs, j.path, s, opts.Host, opts.RSAKeyExchange)
 		j.code = worstCode(j.code, mp)
 		j.problems = append(j.problems, mp...)
 	}
