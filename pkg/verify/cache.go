@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"weak"
 
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -241,10 +242,51 @@ func nameConstrained(c *x509.Certificate) bool {
 		len(c.PermittedURIDomains) > 0 || len(c.ExcludedURIDomains) > 0 || c.PermittedDNSDomainsCritical
 }
 
+// digests remembers storeDigest per store: hashing every root for every
+// chain and store was a quarter of a run's allocations. An entry is used
+// only while the store's Roots slice is the one it was computed from (like
+// the subject index the store keeps, it assumes roots are not edited in
+// place once verification has started). Keys are weak, so a store that is
+// dropped is not kept, and a later store at its address is a new key; the
+// memo is emptied when it reaches maxDigests.
+var (
+	digests     sync.Map // weak.Pointer[truststore.Store] -> storeDigestMemo
+	digestCount atomic.Int64
+)
+
+const maxDigests = 1 << 10
+
+type storeDigestMemo struct {
+	first weak.Pointer[truststore.Root]
+	n     int
+	d     fingerprint
+}
+
 // storeDigest identifies a store by what Verify reads of it: its roots,
 // by fingerprint, in order. Two stores with the same roots share answers;
 // a store is never known by its address, which a later store may reuse.
 func storeDigest(s *truststore.Store) fingerprint {
+	var first weak.Pointer[truststore.Root]
+	if len(s.Roots) > 0 {
+		first = weak.Make(s.Roots[0])
+	}
+	key := weak.Make(s)
+	if v, ok := digests.Load(key); ok {
+		if m := v.(storeDigestMemo); m.first == first && m.n == len(s.Roots) {
+			return m.d
+		}
+	}
+	d := computeStoreDigest(s)
+	if digestCount.Add(1) > maxDigests {
+		digests.Clear()
+		digestCount.Store(1)
+	}
+	digests.Store(key, storeDigestMemo{first: first, n: len(s.Roots), d: d})
+	return d
+}
+
+// computeStoreDigest is storeDigest without the memo.
+func computeStoreDigest(s *truststore.Store) fingerprint {
 	h := sha256.New()
 	for _, r := range s.Roots {
 		switch {

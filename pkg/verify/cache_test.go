@@ -299,3 +299,35 @@ func TestCacheKeyedByStoreContent(t *testing.T) {
 		}
 	})
 }
+
+// TestStoreDigestMemo checks that a store's digest is computed once, not per
+// chain (it was a quarter of a run's allocations), and that it still follows
+// the store's roots when they change.
+func TestStoreDigestMemo(t *testing.T) {
+	a, b := testpki.NewRoot(t, "Digest A"), testpki.NewRoot(t, "Digest B")
+	ra := &truststore.Root{Name: "A", Cert: a.Cert}
+	rb := &truststore.Root{Name: "B", Cert: b.Cert}
+	tests := []struct {
+		name  string
+		edit  func(s *truststore.Store)
+		roots []*truststore.Root
+	}{
+		{"unchanged", func(*truststore.Store) {}, []*truststore.Root{ra}},
+		{"root added", func(s *truststore.Store) { s.Roots = append(s.Roots, rb) }, []*truststore.Root{ra, rb}},
+		{"root replaced", func(s *truststore.Store) { s.Roots = []*truststore.Root{rb} }, []*truststore.Root{rb}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := truststore.New("digest", "", []*truststore.Root{ra})
+			storeDigest(s)
+			tt.edit(s)
+			want := computeStoreDigest(truststore.New("fresh", "", tt.roots))
+			if got := storeDigest(s); got != want {
+				t.Errorf("storeDigest after edit = %x, want %x (a fresh store with the same roots)", got, want)
+			}
+			if allocs := testing.AllocsPerRun(100, func() { storeDigest(s) }); allocs != 0 {
+				t.Errorf("storeDigest of a store already seen allocates %v times per call, want 0", allocs)
+			}
+		})
+	}
+}
