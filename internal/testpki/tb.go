@@ -68,11 +68,19 @@ func WritePEM(t testing.TB, name string, certs ...*x509.Certificate) string {
 // cfg and then closes the connection. It returns the listener address.
 func Serve(t testing.TB, cfg *tls.Config) string {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, ln, func(c net.Conn) {
+	return ServeTLSOn(t, ln, cfg)
+}
+
+// ServeTLSOn is Serve on a listener the caller made (an address of its
+// choosing, such as 127.0.0.2 on a port shared with another server). It
+// closes ln when the test ends.
+func ServeTLSOn(t testing.TB, ln net.Listener, cfg *tls.Config) string {
+	t.Helper()
+	return serve(t, tls.NewListener(ln, cfg), func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 		_ = c.(*tls.Conn).Handshake()
 	})

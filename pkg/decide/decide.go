@@ -127,10 +127,7 @@ func Apply(r *result.Result, f Facts) {
 	best := -1
 	anyPath := false
 	for i, s := range f.Stores {
-		c := worst(append(append([]result.Problem{}, s.Problems...), shared...))
-		if !s.Path {
-			c = result.CodeNoPath // fail closed: no root of this store, no trust
-		}
+		c := StoreCode(s, shared)
 		codes[i] = c
 		r.Trust[s.Name] = result.Verdict{Trusted: c == result.CodeNone, Code: c, Root: s.Root, RootSHA256: s.RootSHA256, StoreVersion: s.Version}
 		if best < 0 || codes[i].Precedence() > codes[best].Precedence() {
@@ -210,6 +207,30 @@ func set(r *result.Result, s result.Status, c result.Code, detail string) {
 	r.Status, r.Code, r.Message, r.Detail = s, c, c.Message(), detail
 }
 
+// StoreCode is one store's verdict: the code of highest precedence among
+// the store's own certificate errors and shared, the errors about the chain
+// every store sees; 11237 when the store has no path. Apply gives every
+// store's verdict with it, and the validator asks it which store is closest
+// to passing before the facts are complete.
+func StoreCode(s Store, shared []result.Problem) result.Code {
+	if !s.Path {
+		return result.CodeNoPath // fail closed: no root of this store, no trust
+	}
+	return worst(append(append([]result.Problem{}, s.Problems...), shared...))
+}
+
+// clientModelIDs are the problem ids a store's client model gives where
+// crypto/x509 would pass (pkg/verify's ClientModel): when another store
+// trusts the chain, one real client refuses what another accepts, which
+// the result shows as a warning rather than a note.
+var clientModelIDs = map[string]bool{
+	result.ProblemNoDigitalSignature:     true,
+	result.ProblemLeafEKUNotServerAuth:   true,
+	result.ProblemKeyTooSmall:            true,
+	result.ProblemCNNameConstraint:       true,
+	result.ProblemWildcardSuffixRejected: true,
+}
+
 // worst returns the code of highest precedence among the certificate
 // errors of ps; an error without a code counts as 11237.
 func worst(ps []result.Problem) result.Code {
@@ -244,7 +265,7 @@ func problems(f Facts, best int, codes []result.Code, anyPath bool) []result.Pro
 			for _, p := range s.Problems {
 				if anyPath && p.Severity == result.SeverityError {
 					p.Severity = result.SeverityInfo
-					if p.ID == result.ProblemDistrustedRoot {
+					if p.ID == result.ProblemDistrustedRoot || codes[best] == result.CodeNone && clientModelIDs[p.ID] {
 						p.Severity = result.SeverityWarn
 					}
 					if codes[best] == result.CodeNone {

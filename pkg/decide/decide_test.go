@@ -257,3 +257,41 @@ func TestApplySenderClient(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyOtherStoresRefusal: another store's path error is a note when
+// one store has a path; a client model's refusal is a warning when a store
+// trusts the chain (one real client refuses what another accepts), and a
+// note when none does.
+func TestApplyOtherStoresRefusal(t *testing.T) {
+	refusal := result.Problem{ID: result.ProblemNoDigitalSignature, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: 0, Store: "java", Message: "java refuses it"}
+	expired := result.Problem{ID: result.ProblemExpired, Severity: result.SeverityError, Code: result.CodeExpired, Cert: 0, Store: "mozilla", Message: "expired"}
+	unknown := result.Problem{ID: result.ProblemUnknownAuthority, Severity: result.SeverityError, Code: result.CodeNoPath, Cert: 0, Store: "java", Message: "unknown"}
+	tests := []struct {
+		name    string
+		mozilla []result.Problem
+		java    result.Problem
+		want    result.Severity
+	}{
+		{"model refusal, mozilla trusts", nil, refusal, result.SeverityWarn},
+		{"model refusal, mozilla expired", []result.Problem{expired}, refusal, result.SeverityInfo},
+		{"path error, mozilla trusts", nil, unknown, result.SeverityInfo},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r result.Result
+			Apply(&r, Facts{Presented: 1, Stores: []Store{
+				{Name: "mozilla", Path: true, Problems: tt.mozilla},
+				{Name: "java", Path: true, Problems: []result.Problem{tt.java}},
+			}})
+			for _, p := range r.Problems {
+				if p.ID == tt.java.ID {
+					if p.Severity != tt.want {
+						t.Errorf("%s is %s, want %s", p.ID, p.Severity, tt.want)
+					}
+					return
+				}
+			}
+			t.Errorf("%s not listed: %+v", tt.java.ID, r.Problems)
+		})
+	}
+}

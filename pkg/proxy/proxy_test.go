@@ -211,41 +211,22 @@ func TestConfig(t *testing.T) {
 // bytes from fill until the client hangs up.
 func endlessProxy(t *testing.T, fill string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	go func() {
+	return testpki.ServeRaw(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+		if _, err := c.Write([]byte("HTTP/1.1 200 Connection established\r\n")); err != nil {
+			return
+		}
+		chunk := []byte(strings.Repeat(fill, 64<<10/len(fill)))
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := c.Write(chunk); err != nil {
 				return
 			}
-			wg.Go(func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-				buf := make([]byte, 4096)
-				if _, err := c.Read(buf); err != nil {
-					return
-				}
-				if _, err := c.Write([]byte("HTTP/1.1 200 Connection established\r\n")); err != nil {
-					return
-				}
-				chunk := []byte(strings.Repeat(fill, 64<<10/len(fill)))
-				for {
-					if _, err := c.Write(chunk); err != nil {
-						return
-					}
-				}
-			})
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 func TestEndlessConnectAnswer(t *testing.T) {

@@ -24,7 +24,7 @@ func BenchmarkEveryAddress(b *testing.B) {
 	cert := root.Leaf(b, testpki.DNS("*.bench.test")).TLSCert()
 	port, lns := listenSamePort(b, "127.0.0.1", "127.0.0.2")
 	for _, ln := range lns {
-		serveTLS(ln, cert)
+		serveTLS(b, ln, cert)
 	}
 	const hosts = 200
 	table := map[string][]string{}

@@ -59,21 +59,8 @@ func listenSamePort(t testing.TB, ips ...string) (int, []net.Listener) {
 
 // serveTLS completes a TLS handshake with cert on every connection ln
 // accepts, until the test ends.
-func serveTLS(ln net.Listener, cert tls.Certificate) {
-	tln := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}})
-	go func() {
-		for {
-			c, err := tln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				_ = c.(*tls.Conn).Handshake()
-			}()
-		}
-	}()
+func serveTLS(t testing.TB, ln net.Listener, cert tls.Certificate) {
+	testpki.ServeTLSOn(t, ln, &tls.Config{Certificates: []tls.Certificate{cert}})
 }
 
 // hostsDNS resolves the names of its table to their addresses, and says
@@ -107,9 +94,9 @@ func TestCheckEveryAddress(t *testing.T) {
 	stores := []*truststore.Store{loadStore(t, root)}
 
 	port, lns := listenSamePort(t, "127.0.0.1", "127.0.0.2", "127.0.0.3")
-	serveTLS(lns[0], good)
-	serveTLS(lns[1], expired)
-	serveTLS(lns[2], goodToo)
+	serveTLS(t, lns[0], good)
+	serveTLS(t, lns[1], expired)
+	serveTLS(t, lns[2], goodToo)
 	a1, a2, a3 := hostPort("127.0.0.1", port), hostPort("127.0.0.2", port), hostPort("127.0.0.3", port)
 	a4 := hostPort("127.0.0.4", port) // nothing listens there
 	p := ":" + strconv.Itoa(port)
@@ -223,8 +210,8 @@ func TestCheckEveryAddressIPv6(t *testing.T) {
 	good := root.Leaf(t, testpki.DNS("dual.test")).TLSCert()
 	wrong := root.Leaf(t, testpki.DNS("elsewhere.test")).TLSCert()
 	port, lns := listenSamePort(t, "127.0.0.1", "::1")
-	serveTLS(lns[0], good)
-	serveTLS(lns[1], wrong)
+	serveTLS(t, lns[0], good)
+	serveTLS(t, lns[1], wrong)
 	v4, v6 := hostPort("127.0.0.1", port), hostPort("::1", port)
 	for _, first := range []bool{false, true} {
 		t.Run(fmt.Sprint("first address ", first), func(t *testing.T) {
@@ -258,7 +245,7 @@ func TestEveryAddressKeepsConcurrency(t *testing.T) {
 	cert := root.Leaf(t, testpki.DNS("pool.test")).TLSCert()
 	port, lns := listenSamePort(t, "127.0.0.1", "127.0.0.2", "127.0.0.3")
 	for _, ln := range lns {
-		serveTLS(ln, cert)
+		serveTLS(t, ln, cert)
 	}
 	raws := make([]string, 24)
 	for i := range raws {
@@ -334,7 +321,7 @@ func TestEveryAddressNotReached(t *testing.T) {
 	}
 	root := testpki.NewRoot(t, "Addresses Unreached Root")
 	port, lns := listenSamePort(t, "127.0.0.1")
-	serveTLS(lns[0], root.Leaf(t, testpki.DNS("half.test")).TLSCert())
+	serveTLS(t, lns[0], root.Leaf(t, testpki.DNS("half.test")).TLSCert())
 	r := Check(context.Background(), Input{Raw: "half.test:" + strconv.Itoa(port)}, Config{
 		Stores: []*truststore.Store{loadStore(t, root)}, At: testpki.Epoch, WarnDays: 30, Concurrency: 2,
 		Probe: probe.Options{Timeout: 5 * time.Second, DNS: hostsDNS(map[string][]string{"half.test": {"127.0.0.1", nowhere}})}})
@@ -395,7 +382,7 @@ func serveSilent(t *testing.T, ln net.Listener) {
 func TestEveryAddressDeadlineAndInterrupt(t *testing.T) {
 	root := testpki.NewRoot(t, "Addresses Deadline Root")
 	port, lns := listenSamePort(t, "127.0.0.1", "127.0.0.2")
-	serveTLS(lns[0], root.Leaf(t, testpki.DNS("stall.test")).TLSCert())
+	serveTLS(t, lns[0], root.Leaf(t, testpki.DNS("stall.test")).TLSCert())
 	serveSilent(t, lns[1])
 	stalled := hostPort("127.0.0.2", port)
 	base := Config{Stores: []*truststore.Store{loadStore(t, root)}, At: testpki.Epoch, WarnDays: 30, Concurrency: 4,

@@ -529,14 +529,21 @@ func (h *ClientHello) SignatureSchemes() []uint16 {
 	return h.u16List(ExtSignatureAlgorithms)
 }
 
-func (h *ClientHello) u16List(typ uint16) []uint16 {
+// extensionList returns the body of extension typ with its 2-byte length
+// prefix read off: the list most extensions carry.
+func (h *ClientHello) extensionList(typ uint16) (cryptobyte.String, bool) {
 	data, ok := h.Extension(typ)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	s := cryptobyte.String(data)
 	var list cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&list) {
+	return list, s.ReadUint16LengthPrefixed(&list)
+}
+
+func (h *ClientHello) u16List(typ uint16) []uint16 {
+	list, ok := h.extensionList(typ)
+	if !ok {
 		return nil
 	}
 	var out []uint16
@@ -552,13 +559,8 @@ func (h *ClientHello) u16List(typ uint16) []uint16 {
 
 // KeyShareGroups lists the groups the key_share extension carries shares for.
 func (h *ClientHello) KeyShareGroups() []uint16 {
-	data, ok := h.Extension(ExtKeyShare)
+	list, ok := h.extensionList(ExtKeyShare)
 	if !ok {
-		return nil
-	}
-	s := cryptobyte.String(data)
-	var list cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&list) {
 		return nil
 	}
 	var out []uint16
@@ -575,13 +577,8 @@ func (h *ClientHello) KeyShareGroups() []uint16 {
 
 // ALPN lists the protocols the hello offers.
 func (h *ClientHello) ALPN() []string {
-	data, ok := h.Extension(ExtALPN)
+	list, ok := h.extensionList(ExtALPN)
 	if !ok {
-		return nil
-	}
-	s := cryptobyte.String(data)
-	var list cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&list) {
 		return nil
 	}
 	var out []string

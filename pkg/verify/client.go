@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/net/publicsuffix"
 
-	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -197,17 +196,6 @@ func cnConstraint(cn string, ca *x509.Certificate) string {
 	return ""
 }
 
-// worstCode returns the certificate code of highest precedence among c and
-// the errors of ps.
-func worstCode(c result.Code, ps []result.Problem) result.Code {
-	for _, p := range ps {
-		if p.Severity == result.SeverityError && p.Code != result.CodeNone && p.Code.Precedence() < c.Precedence() {
-			c = p.Code
-		}
-	}
-	return c
-}
-
 // anchorTimes are extra times at which to look for a path: inside both the
 // presented certificates' validity and that of a root of s that may have
 // issued the top one, so a chain to an expired root is still found and its
@@ -312,43 +300,4 @@ func clientNames(leaf *x509.Certificate, js []*storeJudgement, nameProblems []re
 			host, strings.Join(leaf.DNSNames, ", "), strings.Join(clients, " and "), strings.Join(stores, ", "), host)
 	}
 	return []result.Problem{w}
-}
-
-// modelIDs are the problem ids only a client model gives a store.
-var modelIDs = map[string]bool{
-	result.ProblemNoDigitalSignature:     true,
-	result.ProblemLeafEKUNotServerAuth:   true,
-	result.ProblemKeyTooSmall:            true,
-	result.ProblemCNNameConstraint:       true,
-	result.ProblemWildcardSuffixRejected: true,
-}
-
-// modelWarnings turns a client model's error into a warning for the
-// result when another store passes: one client refuses the chain that
-// another accepts, which the result must show (the failing store's own
-// verdict keeps the error).
-func modelWarnings(js []*storeJudgement) []result.Problem {
-	var passing []string
-	for _, j := range js {
-		if j.code == result.CodeNone {
-			passing = append(passing, j.store.Name)
-		}
-	}
-	if len(passing) == 0 {
-		return nil
-	}
-	var ps []result.Problem
-	for _, j := range js {
-		if j.code == result.CodeNone {
-			continue
-		}
-		for _, p := range j.problems {
-			if p.Severity == result.SeverityError && modelIDs[p.ID] {
-				p.Severity, p.Code = result.SeverityWarn, result.CodeNone
-				p.Message += fmt.Sprintf(" (%s trusts this chain)", decide.StoresPhrase(passing))
-				ps = append(ps, p)
-			}
-		}
-	}
-	return ps
 }

@@ -68,9 +68,10 @@ type storeJudgement struct {
 	store    *truststore.Store
 	path     []*x509.Certificate // chosen path, leaf first, root last; nil if none
 	root     *truststore.Root
-	code     result.Code
+	code     result.Code      // the store's verdict, from decide.StoreCode
 	problems []result.Problem // path and time problems, severity error
 	pathErr  error            // what crypto/x509 said when it found no path
+	timeOnly bool             // no path was found only because of validity times
 }
 
 // Check validates certs (leaf first, as presented) for opts.Host at opts.At
@@ -110,17 +111,9 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 	// Web PKI rules are checked on (decide.Apply picks the same store).
 	best := -1
 	for i, j := range judgements {
-		if j.code == result.CodeNone && hasError(nameProblems) {
-			j.code = result.CodeDomainMismatch
-		}
-		j.code = worstCode(j.code, j.problems)
-		if best < 0 || closer(j.code, judgements[best].code) {
-			best = i
-		}
 		// A path exists, time aside, when one was built or when only the
 		// validity of its certificates stood in the way.
-		hasPath := j.path != nil || j.pathErr != nil && j.code == result.CodeExpired
-		st := decide.Store{Name: j.store.Name, Version: j.store.Version, Path: hasPath, Problems: j.problems}
+		st := decide.Store{Name: j.store.Name, Version: j.store.Version, Path: j.path != nil || j.timeOnly, Problems: j.problems}
 		if j.root != nil {
 			st.Root, st.RootSHA256 = j.root.Name, j.root.SHA256
 		}
@@ -128,6 +121,12 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 			st.PathNotAfter = earliestNotAfter(j.path)
 		}
 		f.Stores = append(f.Stores, st)
+		// The name check is the one shared error known yet; decide.Apply
+		// judges with every shared problem.
+		j.code = decide.StoreCode(st, nameProblems)
+		if best < 0 || closer(j.code, judgements[best].code) {
+			best = i
+		}
 	}
 
 	var problems []result.Problem
@@ -136,7 +135,6 @@ func Check(certs []*x509.Certificate, stores []*truststore.Store, opts Options) 
 		problems = append(problems, timeProblems(certs, nil, opts.At, "")...)
 	}
 	problems = append(problems, nameProblems...)
-	problems = append(problems, modelWarnings(judgements)...)
 	problems = append(problems, soonProblems(certs, opts)...)
 	problems = append(problems, shapeProblems(certs, judgements, best, opts)...)
 	problems = append(problems, webPKIProblems(certs, judgements, best, opts)...)
@@ -268,7 +266,7 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 	}
 	if chains == nil {
 		p := pathProblem(certs, s, []string{s.Name}, firstErr)
-		j.code = p.Code // 11236 when only time stood in the way
+		j.timeOnly = p.Code == result.CodeExpired
 		j.pathErr = firstErr
 		if p.Code == result.CodeExpired {
 			// No time fits every certificate at once (a leaf that expired
@@ -296,7 +294,6 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 		allowed = append(allowed, c)
 	}
 	if len(allowed) == 0 {
-		j.code = result.CodeNoPath
 		j.root = perr.Root
 		j.problems = append(j.problems, result.Problem{ID: result.ProblemDistrustedRoot, Severity: result.SeverityError,
 			Code: result.CodeNoPath, Cert: -1, Store: s.Name,
@@ -317,17 +314,12 @@ func judge(certs []*x509.Certificate, inter *x509.CertPool, s *truststore.Store,
 		}
 	}
 	j.root = s.Lookup(j.path[len(j.path)-1])
-	if len(bestTP) > 0 {
-		j.code = worstCode(j.code, bestTP)
-		j.problems = append(j.problems, bestTP...)
-	}
+	j.problems = append(j.problems, bestTP...)
 	if hasModel {
 		if model.IgnoreAnchorValidity {
 			j.problems = append(j.problems, anchorValidityNote(certs, j.path, opts.At, s.Name, model)...)
 		}
-		mp := model.pathProblems(certs, j.path, s, opts.Host, opts.RSAKeyExchange)
-		j.code = worstCode(j.code, mp)
-		j.problems = append(j.problems, mp...)
+		j.problems = append(j.problems, model.pathProblems(certs, j.path, s, opts.Host, opts.RSAKeyExchange)...)
 	}
 	return j
 }
