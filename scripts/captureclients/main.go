@@ -169,13 +169,24 @@ func capture(c client, name, full string, timeout time.Duration) (*clients.Profi
 			return nil, g.err
 		}
 		raw = g.raw
+		cancel()
+		<-done
 	case err := <-done:
-		return nil, fmt.Errorf("the client exited before sending a ClientHello: %v", err)
+		// A client may send its hello and exit before the hello is read
+		// (the Go client gives up at once when the listener answers
+		// nothing): give the reader a moment before calling it a failure.
+		select {
+		case g := <-hello:
+			if g.err != nil {
+				return nil, g.err
+			}
+			raw = g.raw
+		case <-time.After(2 * time.Second):
+			return nil, fmt.Errorf("the client exited before sending a ClientHello: %v", err)
+		}
 	case <-ctx.Done():
 		return nil, fmt.Errorf("no ClientHello within %s", timeout)
 	}
-	cancel()
-	<-done
 
 	d, err := clients.Decode(raw)
 	if err != nil {
