@@ -437,6 +437,15 @@ type Result struct {
 	// target, a --resolve entry, a proxy or --first-address. The
 	// top-level verdict and fields are those of the worst address.
 	Addresses []AddressResult `json:"addresses,omitempty"`
+	// StartTLS names the plaintext protocol upgraded to TLS ("smtp",
+	// "postgres"), empty for implicit TLS.
+	StartTLS string `json:"starttls,omitempty"`
+	// Profile is the sender profile of a preflight.
+	Profile string `json:"profile,omitempty"`
+	// HTTP is the HTTP leg of a preflight.
+	HTTP *HTTPInfo `json:"http,omitempty"`
+	// Scan is the configuration report of certgate scan.
+	Scan *Scan `json:"scan,omitempty"`
 	// TargetRaw holds the target's bytes, base64 in JSON, only when Target
 	// is not valid UTF-8 (JSON then shows U+FFFD in Target).
 	TargetRaw []byte `json:"target_raw,omitempty"`
