@@ -52,6 +52,16 @@ type Config struct {
 	// that accepts a connection, as a client does, rather than at every
 	// address.
 	FirstAddress bool
+	// Stage, when set, gathers more facts about a target after its
+	// handshake and chain were checked and before the verdict: the
+	// configuration report of certgate scan, the HTTP leg of preflight.
+	// It runs at each address checked, with the probe's observation (Err
+	// is set when the handshake failed) and r with Chain still holding
+	// the parsed certificates; it may fill r's Scan, HTTP and Profile
+	// fields, and the problems it returns join the facts that
+	// decide.Apply judges. It is not called for a target cut short by the
+	// deadline, an interrupt or a local resource.
+	Stage func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem
 	// Ordered makes Run emit results in input order. It holds at most
 	// OrderWindow(Concurrency) results: targets are not started further
 	// ahead of the oldest one not yet emitted.
@@ -375,12 +385,15 @@ func judge(ctx context.Context, t target.Target, r result.Result, cfg Config, ob
 		r.Chain = out.Chain
 		facts.Presented, facts.ChainNotAfter, facts.Stores = out.Facts.Presented, out.Facts.ChainNotAfter, out.Facts.Stores
 		facts.Problems = append(facts.Problems, out.Facts.Problems...)
-		// The parsed certificates served verify only: a run that keeps its
-		// results for ordered output keeps the summaries, not the
-		// certificates.
-		for i := range r.Chain {
-			r.Chain[i].X509 = nil
-		}
+	}
+	if cfg.Stage != nil {
+		facts.Problems = append(facts.Problems, cfg.Stage(ctx, t, obs, &r)...)
+	}
+	// The parsed certificates served verify and the stage only: a run that
+	// keeps its results for ordered output keeps the summaries, not the
+	// certificates.
+	for i := range r.Chain {
+		r.Chain[i].X509 = nil
 	}
 	decide.Apply(&r, facts)
 	return r, true, unreachable
