@@ -191,8 +191,12 @@ func Apply(r *result.Result, f Facts) {
 		return
 	}
 	if p, ok := first(r.Problems, func(p result.Problem) bool {
-		return p.Severity == result.SeverityWarn && !IsWebPKIProblem(p.ID)
+		return p.Severity == result.SeverityWarn && !IsWebPKIProblem(p.ID) && !IsScanWeakness(p.ID)
 	}); ok {
+		set(r, result.StatusWarn, result.CodeNone, p.Message)
+		return
+	}
+	if p, ok := first(r.Problems, func(p result.Problem) bool { return p.Severity == result.SeverityWarn && !IsScanWeakness(p.ID) }); ok {
 		set(r, result.StatusWarn, result.CodeNone, p.Message)
 		return
 	}

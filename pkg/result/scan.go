@@ -58,7 +58,10 @@ type Suite struct {
 
 // Features are the protocol features of a scan.
 type Features struct {
-	SecureRenegotiation      bool     `json:"secure_renegotiation"`
+	SecureRenegotiation bool `json:"secure_renegotiation"`
+	// InsecureRenegotiation is true when the server accepted a
+	// renegotiation without RFC 5746.
+	InsecureRenegotiation    bool     `json:"insecure_renegotiation,omitempty"`
 	FallbackSCSV             bool     `json:"fallback_scsv"`
 	SessionResumptionTickets bool     `json:"session_resumption_tickets"`
 	SessionResumptionIDs     bool     `json:"session_resumption_ids"`
@@ -99,6 +102,9 @@ type OCSPStaple struct {
 	Valid      bool   `json:"valid"`
 	ThisUpdate string `json:"this_update,omitempty"`
 	NextUpdate string `json:"next_update,omitempty"`
+	// Stale is true when the validation time is outside thisUpdate and
+	// nextUpdate (a small clock skew allowed).
+	Stale bool `json:"stale,omitempty"`
 	// Error says why the response does not hold, empty when Valid.
 	Error string `json:"error,omitempty"`
 }
