@@ -34,13 +34,16 @@ type Signer struct {
 	Cert *x509.Certificate
 	// Key signs.
 	Key crypto.Signer
+	// EmbedIssuer embeds the issuer's own certificate in responses it
+	// signs itself, as openssl ocsp does by default.
+	EmbedIssuer bool
 }
 
 // Response makes a DER OCSP response from tmpl (SerialNumber, Status,
 // ThisUpdate, NextUpdate, RevokedAt, ExtraExtensions).
 func (s Signer) Response(t testing.TB, tmpl ocsp.Response) []byte {
 	t.Helper()
-	if s.Cert != nil && s.Cert != s.Issuer {
+	if s.Cert != nil && (s.Cert != s.Issuer || s.EmbedIssuer) {
 		tmpl.Certificate = s.Cert
 	}
 	cert := s.Cert

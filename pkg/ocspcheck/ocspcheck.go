@@ -107,12 +107,21 @@ func Check(der []byte, leaf, issuer *x509.Certificate, at time.Time) Response {
 			return Response{Err: fmt.Errorf("%w: %v", ErrMalformed, perr)}
 		}
 		out := fromResponse(unchecked)
-		if unchecked.SerialNumber == nil || leaf.SerialNumber == nil || unchecked.SerialNumber.Cmp(leaf.SerialNumber) != 0 {
+		switch {
+		case unchecked.SerialNumber == nil || leaf.SerialNumber == nil || unchecked.SerialNumber.Cmp(leaf.SerialNumber) != 0:
 			out.Err = fmt.Errorf("%w (serial %s, not %s)", ErrWrongSerial, serial(unchecked), leafSerial(leaf))
-		} else {
+			return out
+		case unchecked.Certificate != nil && bytes.Equal(unchecked.Certificate.Raw, issuer.Raw):
+			// The issuer signed and embedded its own certificate (what
+			// openssl ocsp does by default): ParseResponse checked the
+			// signature with that certificate's key, the issuer's. x/crypto
+			// rejects it only because it checks the embedded certificate
+			// as if the issuer had issued it.
+			resp = unchecked
+		default:
 			out.Err = fmt.Errorf("%w: %v", ErrBadSignature, err)
+			return out
 		}
-		return out
 	}
 	out := fromResponse(resp)
 	if c := resp.Certificate; c != nil && !bytes.Equal(c.Raw, issuer.Raw) && !slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {

@@ -46,6 +46,9 @@ func TestCheck(t *testing.T) {
 			r.Status, r.RevokedAt, r.RevocationReason = ocsp.Revoked, at.Add(-48*time.Hour), ocsp.KeyCompromise
 		})), issuer: ca.Cert, status: Revoked},
 		{name: "unknown", der: byIssuer.Response(t, with(func(r *ocsp.Response) { r.Status = ocsp.Unknown })), issuer: ca.Cert, status: Unknown},
+		{name: "issuer embeds its own certificate", der: testocsp.Signer{Issuer: ca.Cert, Cert: ca.Cert, Key: ca.Key, EmbedIssuer: true}.Response(t, good), issuer: ca.Cert, status: Good},
+		{name: "issuer certificate embedded, other key", der: testocsp.Signer{Issuer: ca.Cert, Cert: ca.Cert, Key: stranger.Key, EmbedIssuer: true}.Response(t, good),
+			issuer: ca.Cert, err: ErrMalformed},
 		{name: "delegated responder", der: testocsp.Signer{Issuer: ca.Cert, Cert: delegate.Cert, Key: delegate.Key}.Response(t, good), issuer: ca.Cert, status: Good},
 		{name: "responder without OCSPSigning", der: testocsp.Signer{Issuer: ca.Cert, Cert: notDelegated.Cert, Key: notDelegated.Key}.Response(t, good),
 			issuer: ca.Cert, status: Good, err: ErrNotDelegated},
