@@ -1,6 +1,7 @@
 package ocspcheck
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"os"
@@ -10,8 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/faultserver"
 	"github.com/certgate/certgate/internal/shareddata"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
 )
 
 // opensslOCSP makes an OCSP response for leaf with `openssl ocsp`, as a
@@ -103,5 +106,46 @@ func TestOpenSSLResponses(t *testing.T) {
 				t.Error("a response of -ndays 1 is still fresh two days later")
 			}
 		})
+	}
+}
+
+// TestStapledByOpenSSLServer: `openssl s_server -status_file` staples a
+// response made by openssl's responder; the handshake's staple, checked
+// by Fill, is good and fresh, and the leaf's responder is known.
+func TestStapledByOpenSSLServer(t *testing.T) {
+	root := testpki.NewRoot(t, "Staple Root")
+	ca := root.Intermediate(t, "Staple CA")
+	leaf := ca.Leaf(t, testpki.DNS("example.test"), testpki.OCSP("http://ocsp.example.test"))
+	for _, status := range []string{"V", "R"} {
+		der := opensslOCSP(t, ca, leaf.Cert, ca.Cert, ca.Key, status)
+		respFile := filepath.Join(t.TempDir(), "staple.der")
+		if err := os.WriteFile(respFile, der, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		keyPEM, err := testpki.KeyPEM(leaf.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chainFile := testpki.WritePEM(t, "chain.pem", ca.Cert)
+		srv, err := faultserver.StartOpenSSLPEM(testpki.PEM(leaf.Cert), keyPEM, "-www", "-cert_chain", chainFile, "-status_file", respFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AddCert(root.Cert)
+		conn, err := tls.Dial("tcp", srv.Addr(), &tls.Config{ServerName: "example.test", RootCAs: pool, Time: func() time.Time { return testpki.Epoch }})
+		if err != nil {
+			_ = srv.Close()
+			t.Fatal(err)
+		}
+		st := conn.ConnectionState()
+		_ = conn.Close()
+		_ = srv.Close()
+		var f result.Features
+		Fill(&f, st.OCSPResponse, st.PeerCertificates[0], st.PeerCertificates[1], time.Now())
+		want := map[string]string{"V": Good, "R": Revoked}[status]
+		if !f.OCSPStapling || f.OCSP == nil || !f.OCSP.Valid || f.OCSP.Status != want {
+			t.Errorf("index %s: features %+v, staple %+v; want a valid %s staple", status, f, f.OCSP, want)
+		}
 	}
 }
