@@ -252,3 +252,37 @@ func TestScanTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestScanQuiet: --quiet leaves ok targets out of the rows and the
+// Markdown table but counts them in the summary.
+func TestScanQuiet(t *testing.T) {
+	ok := scanFixtures()[0]
+	ok.Status, ok.Problems, ok.Detail, ok.Index = result.StatusOK, nil, "", 2
+	rs := append(scanFixtures(), ok)
+	for _, format := range []string{"table", "markdown"} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		ios.SetTerminalWidth(100)
+		ios.SetColorDisabled(true)
+		r, err := NewScan(format, ios, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := Quiet(r)
+		for _, x := range rs {
+			if err := q.Add(x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := q.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if !strings.Contains(got, "3 targets: 1 ok, 1 warn, 1 fail, 0 error") {
+			t.Errorf("%s: summary does not count the ok target:\n%s", format, got)
+		}
+		if strings.Count(got, "api.example.com/hooks/sms") != 1+strings.Count(got, "<summary>https://api") {
+			t.Errorf("%s: the ok target is listed:\n%s", format, got)
+		}
+	}
+}

@@ -55,14 +55,14 @@ func (s *scanText) Close() error {
 	if len(rs) == 1 && skipped.total() == 0 {
 		w := &sectionWriter{b: &b, width: max(width, 40), p: p}
 		w.report(&rs[0], s.opts.Stores)
-		b.WriteString("\n" + counts.String() + "\n")
 	} else {
 		writeScanRows(&b, rs, width, tty, p)
-		if tty {
-			b.WriteString("\n" + counts.String() + "\n")
-		} else {
-			fmt.Fprintln(s.ios.ErrOut, counts.String())
-		}
+	}
+	// In a pipe the summary is a diagnostic, as for the check table.
+	if tty {
+		b.WriteString("\n" + counts.String() + "\n")
+	} else {
+		fmt.Fprintln(s.ios.ErrOut, counts.String())
 	}
 	if _, err := s.ios.Out.Write(b.Bytes()); err != nil {
 		return fmt.Errorf("report: write scan report: %w", err)
