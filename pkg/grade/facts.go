@@ -112,7 +112,7 @@ func modern(s result.Suite) bool {
 }
 
 func isAnonymous(s result.Suite) bool {
-	return strings.Contains(s.Name, "_anon_") || strings.EqualFold(s.Auth, "anon") || strings.EqualFold(s.Auth, "NULL") && s.Protocol != TLS13
+	return strings.Contains(s.Name, "_anon_") || strings.EqualFold(s.Auth, "anon")
 }
 
 func isExport(s result.Suite) bool { return strings.Contains(s.Name, "EXPORT") }
