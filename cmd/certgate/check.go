@@ -82,7 +82,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 [IPv6]:port; the default port is 443. Every target yields exactly one result.`,
 		Example: `  certgate check https://api.example.com/hooks/sms
   certgate check -f endpoints.txt -o json | jq '.[] | select(.status != "ok")'
-  certgate check --resolve api.example.com:443:203.0.113.7 https://api.example.com`,
+  certgate check --resolve api.example.com:443:203.0.113.7 https://api.example.com
+  certgate check --config certgate.yaml --only team=payments --baseline prod.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Targets = args
 			if listClients {
