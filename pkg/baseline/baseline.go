@@ -188,7 +188,7 @@ func Changes(old, new *result.Result) []result.Problem {
 		return cs
 	}
 
-	if new.Status.Rank() > old.Status.Rank() {
+	if decide.Worse(new, old) {
 		p := result.Problem{ID: result.ProblemVerdictWorse, Severity: decide.ChangeSeverity(result.ProblemVerdictWorse), Code: new.Code, Cert: -1,
 			Message: fmt.Sprintf("the verdict went from %s to %s", verdict(old), verdict(new))}
 		if new.Detail != "" {

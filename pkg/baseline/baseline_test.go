@@ -124,3 +124,28 @@ func TestWriteFile(t *testing.T) {
 		t.Error("writing into a missing directory succeeded")
 	}
 }
+
+// TestVerdictWorse: a worse status, or between failures a code of higher
+// precedence, is verdict-worse with the new code; a better one is not.
+func TestVerdictWorse(t *testing.T) {
+	r := func(s result.Status, c result.Code) *result.Result {
+		return &result.Result{Target: "a", Status: s, Code: c}
+	}
+	for _, tc := range []struct {
+		old, new *result.Result
+		worse    bool
+	}{
+		{r(result.StatusOK, 0), r(result.StatusWarn, 0), true},
+		{r(result.StatusOK, 0), r(result.StatusFail, result.CodeExpired), true},
+		{r(result.StatusFail, result.CodeDomainMismatch), r(result.StatusFail, result.CodeNoPath), true},
+		{r(result.StatusFail, result.CodeNoPath), r(result.StatusFail, result.CodeDomainMismatch), false},
+		{r(result.StatusError, result.CodeTCPRefused), r(result.StatusOK, 0), false},
+		{r(result.StatusWarn, 0), r(result.StatusWarn, 0), false},
+	} {
+		cs := Changes(tc.old, tc.new)
+		got := len(cs) == 1 && cs[0].ID == result.ProblemVerdictWorse && cs[0].Code == tc.new.Code
+		if got != tc.worse || !tc.worse && len(cs) != 0 {
+			t.Errorf("%s %d -> %s %d: %+v, want worse=%v", tc.old.Status, tc.old.Code, tc.new.Status, tc.new.Code, cs, tc.worse)
+		}
+	}
+}
