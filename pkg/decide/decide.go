@@ -9,7 +9,9 @@
 //
 //   - a connection-level error (invalid target, DNS, TCP, handshake) makes
 //     the result error with that error's code; certgate's own failure
-//     (local-resource-exhausted) makes it error with code 0;
+//     (local-resource-exhausted) makes it error with code 0; a problem
+//     that names the cause of a handshake failure more precisely
+//     (plain-http) is the primary one;
 //   - otherwise each store's verdict is the certificate error of highest
 //     precedence among the store's own problems and those about the chain
 //     itself (11237 > 11236 > 11235 > any other certificate code); a store
@@ -17,6 +19,9 @@
 //   - the result takes the verdict of the store closest to passing: its
 //     code, and fail when that code is not 0. A chain that was presented
 //     but that no store judged fails closed with 11237;
+//   - a certificate verdict that passes gives way to an error of the HTTP
+//     leg (preflight): the result is error with that error's code, so the
+//     HTTP leg never hides a certificate failure;
 //   - otherwise a warning makes the result warn, and notes change nothing.
 package decide
 
@@ -44,6 +49,11 @@ const (
 	// KindLocal is certgate's own failure (a local resource ran out): an
 	// error makes the result error with code 0.
 	KindLocal
+	// KindHTTP is a problem of preflight's HTTP leg (address refused,
+	// redirect, status, budget): an error makes the result error with its
+	// code, after any certificate code (a certificate failure stays fail
+	// with its own code) and after any connection error.
+	KindHTTP
 )
 
 // kinds lists every problem id that is not about the certificates. Every
@@ -64,10 +74,49 @@ var kinds = map[string]Kind{
 	result.ProblemClientFallback:   KindConnection,
 	result.ProblemClientRefuses:    KindConnection,
 	result.ProblemLocalResource:    KindLocal,
+	result.ProblemPlainHTTP:        KindConnection,
+	result.ProblemOverrideInvalid:  KindConnection,
+
+	result.ProblemPrivateAddress:      KindHTTP,
+	result.ProblemNonPublicName:       KindHTTP,
+	result.ProblemHTTPConnect:         KindHTTP,
+	result.ProblemHTTPReadTimeout:     KindHTTP,
+	result.ProblemHTTPTotalTimeout:    KindHTTP,
+	result.ProblemHTTPMalformed:       KindHTTP,
+	result.ProblemHTTPStatus:          KindHTTP,
+	result.ProblemHTTPAuthChallenge:   KindHTTP,
+	result.ProblemRedirectTooMany:     KindHTTP,
+	result.ProblemRedirectLoop:        KindHTTP,
+	result.ProblemRedirectToHTTP:      KindHTTP,
+	result.ProblemRedirectNoLocation:  KindHTTP,
+	result.ProblemRedirectNotFollowed: KindHTTP,
+	result.ProblemRedirectTarget:      KindHTTP,
+	result.ProblemSNIRequired:         KindHTTP,
+	result.ProblemHTTPSkipped:         KindHTTP,
 }
 
-// KindOf returns the kind of the problem id: connection, local, or (every
-// other id) certificate.
+// refines lists connection-level ids that name the cause of another
+// connection error more precisely: one of them is the primary problem.
+var refines = map[string]bool{
+	result.ProblemPlainHTTP: true, // the handshake failed because the port speaks HTTP
+}
+
+// kindRank orders kinds for the problem list: local, connection,
+// certificate, then the HTTP leg.
+func kindRank(k Kind) int {
+	switch k {
+	case KindLocal:
+		return 3
+	case KindConnection:
+		return 2
+	case KindCertificate:
+		return 1
+	}
+	return 0
+}
+
+// KindOf returns the kind of the problem id: connection, local, HTTP, or
+// (every other id) certificate.
 func KindOf(id string) Kind { return kinds[id] }
 
 // Store is what one trust store's validation found.
@@ -155,9 +204,15 @@ func Apply(r *result.Result, f Facts) {
 		set(r, result.StatusError, result.CodeNone, p.Message)
 		return
 	}
-	if p, ok := first(r.Problems, func(p result.Problem) bool {
-		return p.Severity == result.SeverityError && KindOf(p.ID) == KindConnection
-	}); ok {
+	p, ok := first(r.Problems, func(p result.Problem) bool {
+		return p.Severity == result.SeverityError && refines[p.ID]
+	})
+	if !ok {
+		p, ok = first(r.Problems, func(p result.Problem) bool {
+			return p.Severity == result.SeverityError && KindOf(p.ID) == KindConnection
+		})
+	}
+	if ok {
 		code := p.Code
 		if code == result.CodeNone {
 			code = result.CodeConnFailure
@@ -188,6 +243,16 @@ func Apply(r *result.Result, f Facts) {
 			detail = p.Message
 		}
 		set(r, result.StatusFail, code, detail)
+		return
+	}
+	if p, ok := first(r.Problems, func(p result.Problem) bool {
+		return p.Severity == result.SeverityError && KindOf(p.ID) == KindHTTP
+	}); ok {
+		code := p.Code
+		if code == result.CodeNone {
+			code = result.CodeHTTPRetrieval
+		}
+		set(r, result.StatusError, code, p.Message)
 		return
 	}
 	if p, ok := first(r.Problems, func(p result.Problem) bool {
@@ -361,8 +426,11 @@ func sortProblems(ps []result.Problem) []result.Problem {
 		if sev[a.Severity] != sev[b.Severity] {
 			return sev[a.Severity] < sev[b.Severity]
 		}
-		if ka, kb := KindOf(a.ID), KindOf(b.ID); ka != kb {
-			return ka > kb // local, then connection, then certificate
+		if ka, kb := kindRank(KindOf(a.ID)), kindRank(KindOf(b.ID)); ka != kb {
+			return ka > kb // local, then connection, certificate, the HTTP leg
+		}
+		if ra, rb := refines[a.ID], refines[b.ID]; ra != rb {
+			return ra // the precise cause first
 		}
 		if ma, mb := a.ID == result.ProblemMalformedCertificate, b.ID == result.ProblemMalformedCertificate; ma != mb {
 			return ma // what could not be parsed explains the rest
