@@ -80,6 +80,7 @@ var kinds = map[string]Kind{
 	result.ProblemPrivateAddress:      KindHTTP,
 	result.ProblemNonPublicName:       KindHTTP,
 	result.ProblemHTTPConnect:         KindHTTP,
+	result.ProblemHTTPNoResponse:      KindHTTP,
 	result.ProblemHTTPReadTimeout:     KindHTTP,
 	result.ProblemHTTPTotalTimeout:    KindHTTP,
 	result.ProblemHTTPMalformed:       KindHTTP,

@@ -96,3 +96,7 @@ const (
 	// certificate fails or only a recorded client negotiates (info).
 	ProblemHTTPSkipped = "http-leg-skipped"
 )
+
+// ProblemHTTPNoResponse: the connection was closed or reset before a
+// response came (error, 11200: no usable response).
+const ProblemHTTPNoResponse = "http-no-response"
