@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -244,7 +245,7 @@ func (l *leg) checkHop(addr string, u *url.URL) (string, []result.Problem) {
 // once makes one attempt: connect, handshake (judged), request, response
 // headers.
 func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.Response, error) {
-	var tm struct{ connect, tls, firstByte time.Duration }
+	tm := &phases{}
 	start := time.Now()
 	host := verifyHost(u)
 	sni := l.p.SNI != sender.SNIWithout && !isIP(host)
@@ -257,7 +258,7 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 			if err != nil {
 				return nil, &dialError{err: err}
 			}
-			tm.connect = time.Since(start)
+			tm.set(&tm.connect, time.Since(start))
 			tc := tls.Client(raw, cfg)
 			if err := tc.HandshakeContext(ctx); err != nil {
 				_ = raw.Close()
@@ -267,7 +268,7 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 				}
 				return nil, &hopError{code: result.CodeHandshake, detail: probe.Classify(err, probe.PhaseHandshake, l.p.ReadTimeout).Detail}
 			}
-			tm.tls = time.Since(start) - tm.connect
+			tm.set(&tm.tls, time.Since(start)-tm.get(&tm.connect))
 			return tc, nil
 		},
 		DisableKeepAlives:      true,
@@ -275,12 +276,12 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 		MaxResponseHeaderBytes: MaxBody,
 	}
 	defer tr.CloseIdleConnections()
-	req, err := l.newRequest(trace(ctx, start, &tm.firstByte), u, method)
+	req, err := l.newRequest(trace(ctx, func() { tm.set(&tm.firstByte, time.Since(start)) }), u, method)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := tr.RoundTrip(req)
-	l.info.Timings = result.Timings{ConnectMS: ms(tm.connect), TLSMS: ms(tm.tls), FirstByteMS: ms(tm.firstByte)}
+	l.info.Timings = result.Timings{ConnectMS: ms(tm.get(&tm.connect)), TLSMS: ms(tm.get(&tm.tls)), FirstByteMS: ms(tm.get(&tm.firstByte))}
 	return resp, err
 }
 
@@ -327,6 +328,25 @@ func (l *leg) newRequest(ctx context.Context, u *url.URL, method string) (*http.
 		}
 	}
 	return req, nil
+}
+
+// phases are one attempt's timings. The transport may still be dialling
+// or reading after RoundTrip returned, so they are guarded.
+type phases struct {
+	mu                      sync.Mutex
+	connect, tls, firstByte time.Duration
+}
+
+func (p *phases) set(f *time.Duration, d time.Duration) {
+	p.mu.Lock()
+	*f = d
+	p.mu.Unlock()
+}
+
+func (p *phases) get(f *time.Duration) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return *f
 }
 
 // failure is the problem of an attempt that got no response.

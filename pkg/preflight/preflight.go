@@ -301,16 +301,10 @@ type dialError struct{ err error }
 func (e *dialError) Error() string { return e.err.Error() }
 func (e *dialError) Unwrap() error { return e.err }
 
-// timings are one attempt's phases.
-type timings struct {
-	connect, tls time.Duration
-}
-
-// trace returns a context that records the first response byte.
-func trace(ctx context.Context, start time.Time, firstByte *time.Duration) context.Context {
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotFirstResponseByte: func() { *firstByte = time.Since(start) },
-	})
+// trace returns a context that calls firstByte when the response's first
+// byte arrives.
+func trace(ctx context.Context, firstByte func()) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotFirstResponseByte: firstByte})
 }
 
 // tlsConfig is the handshake of the HTTP leg: a strict client's, each
