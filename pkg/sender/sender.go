@@ -165,7 +165,7 @@ var profiles = []Profile{
 			SettingMinTLS: twilioWebhooks, SettingSNI: twilioOverrides, SettingConnect: twilioOverrides,
 			SettingAttempts: twilioOverrides, SettingRead: twilioOverrides, SettingTotal: twilioOverrides,
 			SettingPrivate: twilioErrors, SettingMethod: twilioSecurity, SettingSignature: twilioSecurity,
-			SettingRedirects: NotPublished + ": codes as the issue describes the platform, at most 10 hops",
+			SettingRedirects: NotPublished,
 		},
 	},
 	{
