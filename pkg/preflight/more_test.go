@@ -200,3 +200,41 @@ func TestSignedPOST(t *testing.T) {
 		})
 	}
 }
+
+// TestNginxRedirects runs the leg against a real nginx: a followed 301, a
+// 308 twilio does not follow, a redirect to http://, a loop, and a page
+// with HSTS that answers 200.
+func TestNginxRedirects(t *testing.T) {
+	p := newPKI(t)
+	leaf := p.root.Leaf(t, testpki.DNS("nginx.test"))
+	port := hooktest.Nginx(t, leaf, nil, `
+    location = /ok { add_header Strict-Transport-Security "max-age=63072000" always; return 200 "ok\n"; }
+    location = /moved { return 301 /ok; }
+    location = /perm { return 308 /ok; }
+    location = /plain { return 302 http://nginx.test/ok; }
+    location = /loop-a { return 302 /loop-b; }
+    location = /loop-b { return 302 /loop-a; }
+    location = /gone { return 410; }`)
+	for _, c := range []struct {
+		path string
+		code result.Code
+		id   string
+	}{
+		{"/ok", 0, ""},
+		{"/moved", 0, ""},
+		{"/perm", result.CodeHTTPInvalidRedirect, result.ProblemRedirectNotFollowed},
+		{"/plain", result.CodeHTTPInvalidRedirect, result.ProblemRedirectToHTTP},
+		{"/loop-a", result.CodeHTTPTooManyRedirects, result.ProblemRedirectLoop},
+		{"/gone", result.CodeHTTPErrorStatus, result.ProblemHTTPStatus},
+	} {
+		t.Run(c.path, func(t *testing.T) {
+			r := p.run(t, "https://nginx.test:"+port+c.path, Config{AllowPrivate: true}, map[string]string{"nginx.test:" + port: "127.0.0.1"})
+			if r.Code != c.code || c.id != "" && !hasID(r, c.id, result.SeverityError) {
+				t.Fatalf("code %d (%s), want %d %s; problems %v", r.Code, r.Detail, c.code, c.id, ids(r))
+			}
+			if c.code == 0 && (r.HTTP == nil || r.HTTP.Status != 200) {
+				t.Errorf("http %+v, want 200", r.HTTP)
+			}
+		})
+	}
+}
