@@ -100,6 +100,8 @@ var kinds = map[string]Kind{
 // connection error more precisely: one of them is the primary problem.
 var refines = map[string]bool{
 	result.ProblemPlainHTTP: true, // the handshake failed because the port speaks HTTP
+	// The target's own fragment is invalid: the sender would not even try.
+	result.ProblemOverrideInvalid: true,
 }
 
 // kindRank orders kinds for the problem list: local, connection,

@@ -123,6 +123,8 @@ func TestApply(t *testing.T) {
 			status: result.StatusError, code: result.CodeTCPRefused},
 		{name: "plain HTTP names the handshake failure", facts: Facts{Problems: []result.Problem{errP(result.ProblemHandshake, result.CodeHandshake), errP(result.ProblemPlainHTTP, result.CodeHTTPProtocol)}},
 			status: result.StatusError, code: result.CodeHTTPProtocol, detail: "plain-http"},
+		{name: "an invalid override comes before a connection failure", facts: Facts{Problems: []result.Problem{errP(result.ProblemConnection, result.CodeConnFailure), errP(result.ProblemOverrideInvalid, result.CodeInvalidURL)}},
+			status: result.StatusError, code: result.CodeInvalidURL, detail: "connection-override-invalid"},
 		{name: "HTTP warning warns", facts: Facts{Presented: 1, Problems: []result.Problem{warnP(result.ProblemHTTPAuthChallenge)}, Stores: []Store{pathStore("mozilla")}},
 			status: result.StatusWarn, detail: "http-auth-challenge", trust: map[string]result.Code{"mozilla": 0}, notAft: &t1},
 

@@ -53,6 +53,7 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 	if auto {
 		method = http.MethodHead
 	}
+	l.info.Method = method
 	visited := map[string]bool{canonical(u): true}
 	cur := u
 	for hop := 0; ; hop++ {
@@ -63,6 +64,7 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 		if auto && method == http.MethodHead && (resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusNotImplemented) {
 			drain(resp)
 			method = http.MethodGet
+			l.info.Method = method
 			if resp, ps = l.request(ctx, cur, method, hop); ps != nil {
 				return ps
 			}
@@ -80,6 +82,7 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 			}
 			if code == http.StatusSeeOther && method != http.MethodHead || (code == http.StatusMovedPermanently || code == http.StatusFound) && method == http.MethodPost {
 				method = http.MethodGet
+				l.info.Method = method
 			}
 			cur = next
 		case code == http.StatusUnauthorized && resp.Header.Get("WWW-Authenticate") != "" && (u.User != nil || l.creds):

@@ -238,3 +238,14 @@ func TestNginxRedirects(t *testing.T) {
 		})
 	}
 }
+
+// TestNotHTTPS: preflight of a TLS service that is not HTTPS is an invalid
+// target, with no request made.
+func TestNotHTTPS(t *testing.T) {
+	p := newPKI(t)
+	s := p.serve(t, status(200), "hook.test")
+	r := p.run(t, "smtps://hook.test:"+s.Port, Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
+	if r.Code != result.CodeInvalidURL || !hasID(r, result.ProblemInvalidTarget, result.SeverityError) || len(s.Requests()) > 0 {
+		t.Fatalf("code %d problems %v requests %v", r.Code, ids(r), s.Methods())
+	}
+}

@@ -79,6 +79,10 @@ type Config struct {
 func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem {
 	p := c.Profile
 	r.Profile = p.Name
+	if t.Scheme != "" && t.Scheme != "https" {
+		return []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError, Code: result.CodeInvalidURL, Cert: -1,
+			Message: fmt.Sprintf("%s is a %s:// target, and a webhook sender requests https:// URLs: give the https:// URL of the endpoint (certgate check judges other TLS services)", target.Redact(t.Raw), t.Scheme)}}
+	}
 	u, err := requestURL(t)
 	if err != nil {
 		return []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError, Code: result.CodeInvalidURL, Cert: -1,
