@@ -94,6 +94,7 @@ var kinds = map[string]Kind{
 	result.ProblemRedirectTarget:      KindHTTP,
 	result.ProblemSNIRequired:         KindHTTP,
 	result.ProblemHTTPSkipped:         KindHTTP,
+	result.ProblemHTTPSlow:            KindHTTP,
 }
 
 // refines lists connection-level ids that name the cause of another

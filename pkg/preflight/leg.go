@@ -74,7 +74,7 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 		code := resp.StatusCode
 		switch {
 		case code >= 200 && code < 300:
-			return nil
+			return l.slow(start)
 		case isRedirect(code):
 			next, ps := l.redirect(cur, resp, visited)
 			if ps != nil {
@@ -97,6 +97,25 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 				Message: fmt.Sprintf("%s %s answered %s (%s): the sender needs a 2xx; check the endpoint's routing and what it answers to a %s", method, redact(cur), statusLine(resp), what, method)}}
 		}
 	}
+}
+
+// slow warns when the last response's first byte took more than half the
+// read timeout, or the whole exchange more than half the total budget:
+// the timings judged against the profile's budgets.
+func (l *leg) slow(start time.Time) []result.Problem {
+	firstByte := time.Duration(l.info.Timings.FirstByteMS * float64(time.Millisecond))
+	total := time.Since(start)
+	var what string
+	switch {
+	case firstByte > l.p.ReadTimeout/2:
+		what = fmt.Sprintf("its first byte came after %s of %s's %s read timeout", firstByte.Round(time.Millisecond), l.p.Name, l.p.ReadTimeout)
+	case total > l.p.TotalTimeout/2:
+		what = fmt.Sprintf("the exchange took %s of %s's %s total budget", total.Round(time.Millisecond), l.p.Name, l.p.TotalTimeout)
+	default:
+		return nil
+	}
+	return []result.Problem{{ID: result.ProblemHTTPSlow, Severity: result.SeverityWarn, Cert: -1,
+		Message: "the endpoint answered, but " + what + ": under load it may time out; acknowledge the request first and do the work after"}}
 }
 
 // redirect judges a redirect response and returns the next URL, or the
@@ -284,7 +303,8 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 		return nil, err
 	}
 	resp, err := tr.RoundTrip(req)
-	l.info.Timings = result.Timings{ConnectMS: ms(tm.get(&tm.connect)), TLSMS: ms(tm.get(&tm.tls)), FirstByteMS: ms(tm.get(&tm.firstByte))}
+	l.info.Timings = result.Timings{ConnectMS: ms(tm.get(&tm.connect)), TLSMS: ms(tm.get(&tm.tls)), FirstByteMS: ms(tm.get(&tm.firstByte)), TotalMS: ms(time.Since(start))}
+	l.info.Tries = append(l.info.Tries, l.info.Timings)
 	return resp, err
 }
 

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/certgate/certgate/internal/hooktest"
 	"github.com/certgate/certgate/internal/testpki"
@@ -247,5 +248,22 @@ func TestNotHTTPS(t *testing.T) {
 	r := p.run(t, "smtps://hook.test:"+s.Port, Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
 	if r.Code != result.CodeInvalidURL || !hasID(r, result.ProblemInvalidTarget, result.SeverityError) || len(s.Requests()) > 0 {
 		t.Fatalf("code %d problems %v requests %v", r.Code, ids(r), s.Methods())
+	}
+}
+
+// TestSlowWarns: an answer after more than half the read timeout warns.
+// The server waits 1.1 s against a read timeout of 2 s: the warning's
+// condition holds however slow the machine, up to the timeout itself.
+func TestSlowWarns(t *testing.T) {
+	p := newPKI(t)
+	s := p.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(1100 * time.Millisecond)
+	}), "hook.test")
+	r := p.run(t, "https://hook.test:"+s.Port+"/#rt=2000&tt=15000", Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
+	if r.Code != 0 || !hasID(r, result.ProblemHTTPSlow, result.SeverityWarn) {
+		t.Fatalf("code %d problems %v", r.Code, ids(r))
+	}
+	if len(r.HTTP.Tries) != 1 || r.HTTP.Tries[0].TotalMS < 1100 {
+		t.Errorf("tries %+v", r.HTTP.Tries)
 	}
 }

@@ -100,3 +100,7 @@ const (
 // ProblemHTTPNoResponse: the connection was closed or reset before a
 // response came (error, 11200: no usable response).
 const ProblemHTTPNoResponse = "http-no-response"
+
+// ProblemHTTPSlow: the response came, but after more than half of the
+// profile's read or total budget: under load it may time out (warn).
+const ProblemHTTPSlow = "http-slow"
