@@ -153,6 +153,7 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 			return rc.Stores
 		}
 		rc.Stage = cfg.Stage
+		cfg.Dialer = rc.Probe.Dialer // the request goes the way the handshake went
 		return func() (runner.Input, bool) {
 			in, ok := next()
 			if ok {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/internal/hooktest"
+	"github.com/certgate/certgate/internal/proxytest"
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/report"
@@ -178,5 +179,24 @@ func TestPreflightFragmentOverride(t *testing.T) {
 	}
 	if rs[1].Code != 0 || rs[1].HTTP == nil || rs[1].HTTP.Overrides["ct"] != "3000" || rs[1].HTTP.Attempts != 1 {
 		t.Errorf("in range: code %d http %+v", rs[1].Code, rs[1].HTTP)
+	}
+}
+
+// TestPreflightThroughProxy: with --proxy the HTTP request goes through the
+// proxy, as the handshake does.
+func TestPreflightThroughProxy(t *testing.T) {
+	p := newPKI(t, "Proxied")
+	s, target, _ := hookServer(t, p, "hook.test", answer(200))
+	px := proxytest.Start(t)
+	code, out, errOut := cli(t, "", "preflight", epochArg, "--store", p.store, "--allow-private", "--proxy", px.URL("", ""), "-o", "json", target)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	if m := s.Methods(); len(m) != 1 || m[0] != "HEAD" {
+		t.Errorf("the endpoint saw %v", m)
+	}
+	// The check's handshake, the request and the handshake without SNI.
+	if n := len(px.Requests()); n < 3 {
+		t.Errorf("the proxy saw %d CONNECTs, want at least 3: %+v", n, px.Requests())
 	}
 }

@@ -240,6 +240,9 @@ func (l *leg) retries(policy string) bool { return slices.Contains(l.p.RetryOn, 
 // resolves to. An address the profile refuses stops the leg.
 func (l *leg) address(ctx context.Context, u *url.URL, hop int) (string, []result.Problem) {
 	host, port := verifyHost(u), portOf(u)
+	if l.c.Dialer != nil {
+		return hostKey(host, port), nil // resolved beyond the proxy
+	}
 	if host == l.t.Host && port == l.t.Port && l.first != "" {
 		return l.first, nil
 	}
@@ -275,8 +278,7 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 	tr := &http.Transport{
 		Proxy: nil,
 		DialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			d := &net.Dialer{Timeout: l.p.ConnectTimeout}
-			raw, err := d.DialContext(ctx, "tcp", addr)
+			raw, err := l.dial(ctx, addr)
 			if err != nil {
 				return nil, &dialError{err: err}
 			}
@@ -372,6 +374,18 @@ func (p *phases) get(f *time.Duration) time.Duration {
 	return *f
 }
 
+// dial connects to addr within the profile's connect timeout, through
+// Config.Dialer when one is set.
+func (l *leg) dial(ctx context.Context, addr string) (net.Conn, error) {
+	if l.c.Dialer != nil {
+		ctx, cancel := context.WithTimeout(ctx, l.p.ConnectTimeout)
+		defer cancel()
+		return l.c.Dialer.DialContext(ctx, "tcp", addr)
+	}
+	d := &net.Dialer{Timeout: l.p.ConnectTimeout}
+	return d.DialContext(ctx, "tcp", addr)
+}
+
 // failure is the problem of an attempt that got no response.
 func (l *leg) failure(ctx context.Context, err error, u *url.URL, hop int) []result.Problem {
 	p := result.Problem{Severity: result.SeverityError, Cert: -1}
@@ -435,13 +449,16 @@ func isIP(host string) bool {
 // withoutSNI checks, for a sender that may connect without SNI, that the
 // server's certificate passes without it at the checked address.
 func (l *leg) withoutSNI(parent context.Context) []result.Problem {
-	if l.t.IsIP || l.first == "" {
+	if l.t.IsIP || l.first == "" && l.c.Dialer == nil {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(parent, l.p.ConnectTimeout+l.p.ReadTimeout)
 	defer cancel()
-	d := &net.Dialer{Timeout: l.p.ConnectTimeout}
-	raw, err := d.DialContext(ctx, "tcp", l.first)
+	addr := l.first
+	if l.c.Dialer != nil {
+		addr = l.t.Addr()
+	}
+	raw, err := l.dial(ctx, addr)
 	if err != nil {
 		return nil // the request's own connection already says what fails
 	}

@@ -72,6 +72,13 @@ type Config struct {
 	// Credentials says which targets had credentials in their URL; nil
 	// for none.
 	Credentials *Credentials
+	// Dialer, when set, makes every connection of the leg (a proxy, as
+	// the check's own probe.Options.Dialer): host names are then resolved
+	// beyond it, and redirect hops are not checked against the
+	// private-address rule here.
+	Dialer interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	}
 }
 
 // Stage is the runner stage: it fills r.Profile and r.HTTP and returns the
