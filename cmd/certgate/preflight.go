@@ -157,7 +157,7 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		return func() (runner.Input, bool) {
 			in, ok := next()
 			if ok {
-				in.Raw = cfg.Credentials.Strip(in.Raw)
+				in.Raw = cfg.Credentials.Strip(in.Index, in.Raw)
 			}
 			return in, ok
 		}

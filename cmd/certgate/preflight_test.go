@@ -200,3 +200,35 @@ func TestPreflightThroughProxy(t *testing.T) {
 		t.Errorf("the proxy saw %d CONNECTs, want at least 3: %+v", n, px.Requests())
 	}
 }
+
+// TestPreflightCredentialsChallenge: a URL with credentials is accepted by
+// preflight, the credentials are never sent nor printed, and a 401
+// challenge is the warning that the sender retries with them.
+func TestPreflightCredentialsChallenge(t *testing.T) {
+	const password = "pw-51c0ffee"
+	p := newPKI(t, "Creds")
+	s, target, resolve := hookServer(t, p, "hook.test", answer(401, "WWW-Authenticate", `Basic realm="hooks"`))
+	withCreds := strings.Replace(target, "https://", "https://twilio:"+password+"@", 1)
+	code, out, errOut := cli(t, "", "preflight", epochArg, "--store", p.store, "--allow-private", "-o", "json", resolve, withCreds, target)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the target without credentials fails): %s", code, errOut)
+	}
+	if strings.Contains(out+errOut, password) {
+		t.Errorf("the password is in the output:\n%s%s", out, errOut)
+	}
+	for _, r := range s.Requests() {
+		if r.Header.Get("Authorization") != "" {
+			t.Errorf("credentials were sent: %v", r.Header)
+		}
+	}
+	var rs []result.Result
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatal(err)
+	}
+	if rs[0].Status != result.StatusWarn || !slices.Contains(problemIDs(rs[0]), result.ProblemHTTPAuthChallenge) {
+		t.Errorf("with credentials: %s %v", rs[0].Status, problemIDs(rs[0]))
+	}
+	if rs[1].Code != result.CodeHTTPErrorStatus {
+		t.Errorf("without credentials: code %d, want 11217", rs[1].Code)
+	}
+}

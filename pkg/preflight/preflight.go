@@ -128,7 +128,7 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	if code, _ := c.verdict(obs.Certs, t.Host); code != result.CodeNone {
 		return append(ps, skipped(fmt.Sprintf("the certificate fails (%d), so the sender never sends its request", code)))
 	}
-	leg := &leg{c: c, p: p, info: info, t: t, first: obs.Address, creds: c.Credentials.Has(t.Raw)}
+	leg := &leg{c: c, p: p, info: info, t: t, first: obs.Address, creds: c.Credentials.Has(r.Index)}
 	ps = append(ps, leg.run(ctx, u)...)
 	if p.SNI == sender.SNIBoth {
 		ps = append(ps, leg.withoutSNI(ctx)...)
@@ -355,17 +355,18 @@ func verifyHost(u *url.URL) string {
 	return strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 }
 
-// Credentials remembers the targets whose URL carried user information.
+// Credentials remembers the inputs whose URL carried user information.
 // check refuses such targets (certgate never sends credentials), so the
 // preflight command strips the credentials before the check and the HTTP
 // leg asks here whether the sender would have had them: a 401 challenge is
-// then a warning, as the sender retries with them. It is safe for
+// then a warning, as the sender retries with them. Inputs are known by
+// their index (runner.Input.Index, result.Result.Index). It is safe for
 // concurrent use; the credentials themselves are never kept.
 type Credentials struct{ m sync.Map }
 
 // Strip returns raw without its user information, and remembers that the
-// stripped target had some.
-func (c *Credentials) Strip(raw string) string {
+// input at index had some.
+func (c *Credentials) Strip(index int, raw string) string {
 	s := strings.TrimSpace(raw)
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
@@ -379,16 +380,15 @@ func (c *Credentials) Strip(raw string) string {
 	if at < 0 {
 		return raw
 	}
-	clean := scheme + "://" + rest[at+1:]
-	c.m.Store(clean, true)
-	return clean
+	c.m.Store(index, true)
+	return scheme + "://" + rest[at+1:]
 }
 
-// Has reports whether raw (as Strip returned it) had credentials.
-func (c *Credentials) Has(raw string) bool {
+// Has reports whether the input at index had credentials.
+func (c *Credentials) Has(index int) bool {
 	if c == nil {
 		return false
 	}
-	_, ok := c.m.Load(strings.TrimSpace(raw))
+	_, ok := c.m.Load(index)
 	return ok
 }

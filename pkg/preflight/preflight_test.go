@@ -143,7 +143,7 @@ func TestHTTPLeg(t *testing.T) {
 			resolve := map[string]string{"hook.test:" + s.Port: "127.0.0.1", "final.test:" + final.Port: "127.0.0.1",
 				"final.test:" + plainFinal.Port: "127.0.0.1", "bad.test:" + badCert.Port: "127.0.0.1"}
 			cfg.Credentials = &Credentials{}
-			raw := cfg.Credentials.Strip("https://" + tt.path + "hook.test:" + s.Port + "/hooks/sms")
+			raw := cfg.Credentials.Strip(0, "https://"+tt.path+"hook.test:"+s.Port+"/hooks/sms")
 			r := p.run(t, raw, cfg, resolve)
 			if r.Status != tt.status || r.Code != tt.code {
 				t.Fatalf("status %s code %d (%s), want %s %d; problems %v", r.Status, r.Code, r.Detail, tt.status, tt.code, ids(r))
