@@ -38,6 +38,9 @@ type leg struct {
 	first string
 	// creds says the URL had credentials the sender would retry with.
 	creds bool
+	// hopsChecked holds the redirect hops (address and host) already
+	// handshaken and judged.
+	hopsChecked map[string]bool
 }
 
 // run makes the request for u as the profile does, following redirects
@@ -206,6 +209,11 @@ func (l *leg) request(ctx context.Context, u *url.URL, method string, hop int) (
 	if addr == "" {
 		return nil, ps
 	}
+	if hop > 0 {
+		if ps := l.checkHopTLS(ctx, u, addr, hop); ps != nil {
+			return nil, ps
+		}
+	}
 	var last []result.Problem
 	for attempt := 1; attempt <= max(l.p.Attempts, 1); attempt++ {
 		l.info.Attempts++
@@ -255,6 +263,45 @@ func (l *leg) address(ctx context.Context, u *url.URL, hop int) (string, []resul
 			Message: fmt.Sprintf("redirect %d goes to %s, whose host name does not resolve (11210): redirect to a name with public DNS records", hop, redact(u))}}
 	}
 	return l.checkHop(netip.AddrPortFrom(ips[0].Unmap(), uint16(port)).String(), u)
+}
+
+// checkHopTLS handshakes with a redirect hop and judges its chain the way
+// the check does the first hop's: pkg/probe's handshake (with its
+// diagnosis of a refusal), then the verdict of every store. A hop that
+// fails stops the leg with redirect-target-invalid, naming the hop's code.
+func (l *leg) checkHopTLS(ctx context.Context, u *url.URL, addr string, hop int) []result.Problem {
+	key := addr + " " + verifyHost(u)
+	if l.hopsChecked[key] {
+		return nil
+	}
+	if l.hopsChecked == nil {
+		l.hopsChecked = map[string]bool{}
+	}
+	l.hopsChecked[key] = true
+	ht, err := target.Parse(redact(u))
+	if err != nil {
+		return l.hopProblem(u, hop, result.CodeInvalidURL, err.Error())
+	}
+	opts := probe.Options{Timeout: l.p.ConnectTimeout + l.p.ReadTimeout, Address: addr, NoSNI: l.p.SNI == sender.SNIWithout}
+	if l.c.Dialer != nil {
+		opts.Address, opts.Dialer = "", l.c.Dialer
+	}
+	obs := probe.Probe(ctx, ht, opts)
+	if obs.Err != nil {
+		if ctx.Err() != nil {
+			return nil // the budget ran out: the request says so
+		}
+		return l.hopProblem(u, hop, obs.Err.Code, obs.Err.Detail)
+	}
+	if code, detail := l.c.verdict(obs.Certs, ht.Host); code != result.CodeNone {
+		return l.hopProblem(u, hop, code, detail)
+	}
+	return nil
+}
+
+func (l *leg) hopProblem(u *url.URL, hop int, code result.Code, detail string) []result.Problem {
+	return []result.Problem{{ID: result.ProblemRedirectTarget, Severity: result.SeverityError, Code: result.CodeHTTPInvalidRedirect, Cert: -1,
+		Message: fmt.Sprintf("redirect %d goes to %s, which the sender cannot use (%d %s: %s): redirect to an endpoint that passes, or give the sender the final URL", hop, redact(u), code, code.Message(), detail)}}
 }
 
 // checkHop applies the private-address rule to a redirect hop's address.

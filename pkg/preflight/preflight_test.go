@@ -110,6 +110,7 @@ func TestHTTPLeg(t *testing.T) {
 		sev     result.Severity
 		methods []string // the methods the endpoint must have seen
 		redir   int      // redirects recorded
+		detail  string   // a substring of the detail
 	}
 	tests := []tc{
 		{name: "2xx passes", h: okHandler, status: result.StatusWarn, id: result.ProblemPrivateAddress, sev: result.SeverityWarn, methods: []string{"HEAD"}},
@@ -124,6 +125,7 @@ func TestHTTPLeg(t *testing.T) {
 		{name: "308 not followed by twilio", h: status(308, "Location", "https://final.test:"+final.Port+"/"), status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectNotFollowed, sev: result.SeverityError, redir: 1},
 		{name: "any 3xx fails stripe", h: status(302, "Location", "https://final.test:"+final.Port+"/"), profile: "stripe", status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectNotFollowed, sev: result.SeverityError, redir: 1},
 		{name: "redirect loop", h: status(302, "Location", "/"), status: result.StatusError, code: result.CodeHTTPTooManyRedirects, id: result.ProblemRedirectLoop, sev: result.SeverityError, redir: 2},
+		{name: "redirect to a port without TLS", h: status(302, "Location", "https://final.test:"+plainFinal.Port+"/"), status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectTarget, sev: result.SeverityError, redir: 1, detail: "plain HTTP"},
 		{name: "redirect to a failing certificate", h: status(302, "Location", "https://bad.test:"+badCert.Port+"/"), status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectTarget, sev: result.SeverityError, redir: 1},
 	}
 	// One hop too many: slack follows 2.
@@ -147,6 +149,9 @@ func TestHTTPLeg(t *testing.T) {
 			r := p.run(t, raw, cfg, resolve)
 			if r.Status != tt.status || r.Code != tt.code {
 				t.Fatalf("status %s code %d (%s), want %s %d; problems %v", r.Status, r.Code, r.Detail, tt.status, tt.code, ids(r))
+			}
+			if !strings.Contains(r.Detail, tt.detail) {
+				t.Errorf("detail %q does not say %q", r.Detail, tt.detail)
 			}
 			if tt.id != "" && !hasID(r, tt.id, tt.sev) {
 				t.Errorf("no %s/%s problem: %v", tt.id, tt.sev, ids(r))
