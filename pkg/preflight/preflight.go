@@ -128,7 +128,8 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	if code, _ := c.verdict(obs.Certs, t.Host); code != result.CodeNone {
 		return append(ps, skipped(fmt.Sprintf("the certificate fails (%d), so the sender never sends its request", code)))
 	}
-	leg := &leg{c: c, p: p, info: info, t: t, first: obs.Address, creds: c.Credentials.Has(r.Index)}
+	leg := &leg{c: c, p: p, info: info, t: t, first: obs.Address, creds: c.Credentials.Has(r.Index),
+		hopsChecked: map[string]bool{obs.Address + " " + t.Host: true}} // the check judged the first
 	ps = append(ps, leg.run(ctx, u)...)
 	if p.SNI == sender.SNIBoth {
 		ps = append(ps, leg.withoutSNI(ctx)...)
