@@ -252,18 +252,18 @@ func TestNotHTTPS(t *testing.T) {
 }
 
 // TestSlowWarns: an answer after more than half the read timeout warns.
-// The server waits 1.1 s against a read timeout of 2 s: the warning's
+// The server waits 1.6 s against a read timeout of 3 s: the warning's
 // condition holds however slow the machine, up to the timeout itself.
 func TestSlowWarns(t *testing.T) {
 	p := newPKI(t)
 	s := p.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(1100 * time.Millisecond)
+		time.Sleep(1600 * time.Millisecond)
 	}), "hook.test")
-	r := p.run(t, "https://hook.test:"+s.Port+"/#rt=2000&tt=15000", Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
+	r := p.run(t, "https://hook.test:"+s.Port+"/#rt=3000&tt=15000", Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
 	if r.Code != 0 || !hasID(r, result.ProblemHTTPSlow, result.SeverityWarn) {
 		t.Fatalf("code %d problems %v", r.Code, ids(r))
 	}
-	if len(r.HTTP.Tries) != 1 || r.HTTP.Tries[0].TotalMS < 1100 {
+	if len(r.HTTP.Tries) != 1 || r.HTTP.Tries[0].TotalMS < 1600 {
 		t.Errorf("tries %+v", r.HTTP.Tries)
 	}
 }
