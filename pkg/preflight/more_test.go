@@ -267,3 +267,60 @@ func TestSlowWarns(t *testing.T) {
 		t.Errorf("tries %+v", r.HTTP.Tries)
 	}
 }
+
+// TestBodyBounded: a GET whose body never ends passes, read only up to
+// MaxBody and discarded (reading it all would run out the total budget).
+func TestBodyBounded(t *testing.T) {
+	p := newPKI(t)
+	written := make(chan int, 1)
+	s := p.serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		chunk := make([]byte, 32<<10)
+		n := 0
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				written <- n
+				return
+			}
+			n += len(chunk)
+		}
+	}), "hook.test")
+	r := p.run(t, "https://hook.test:"+s.Port+"/#tt=5000", Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
+	if r.Code != 0 || r.HTTP.Method != "GET" || r.HTTP.Status != 200 {
+		t.Fatalf("code %d http %+v problems %v", r.Code, r.HTTP, ids(r))
+	}
+	// The server gets ahead of the reader by the socket buffers, a few MiB
+	// at most; a reader that did not stop would take gigabytes.
+	if n := <-written; n > 64<<20 {
+		t.Errorf("the server wrote %d bytes before the client hung up", n)
+	}
+}
+
+// FuzzCredentialsStrip: whatever the input, what Strip returns has no
+// user information left in a scheme://authority.
+func FuzzCredentialsStrip(f *testing.F) {
+	for _, s := range []string{"https://u:p@h/x", "https://h/x@y", "u:p@h", "https://@h", "https://a@b@c/d?e@f#g@h", " https://u@h "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var c Credentials
+		out := c.Strip(0, raw)
+		scheme, rest, ok := strings.Cut(strings.TrimSpace(out), "://")
+		if !ok || scheme == "" {
+			return
+		}
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if strings.Contains(rest[:end], "@") {
+			t.Fatalf("Strip(%q) = %q keeps user information", raw, out)
+		}
+		if c.Has(0) != (out != raw) {
+			t.Fatalf("Strip(%q) = %q, Has %v", raw, out, c.Has(0))
+		}
+	})
+}
