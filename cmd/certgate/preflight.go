@@ -129,6 +129,10 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		}
 		cfg.Secret = []byte(secret)
 	}
+	if o.NoSNI {
+		p.SNI = sender.SNIWithout // the request as the handshake: no server name
+		cfg.Profile = p
+	}
 	if !cmd.Flags().Changed("store") {
 		o.Common.Stores = append([]string(nil), p.Stores...)
 	}

@@ -232,3 +232,22 @@ func TestPreflightCredentialsChallenge(t *testing.T) {
 		t.Errorf("without credentials: code %d, want 11217", rs[1].Code)
 	}
 }
+
+// TestPreflightNoSNI: with --no-sni the request sends no server name, as
+// the handshake does not; by default it sends one.
+func TestPreflightNoSNI(t *testing.T) {
+	p := newPKI(t, "NoSNI")
+	s, target, resolve := hookServer(t, p, "hook.test", answer(200))
+	for _, c := range []struct {
+		flag string
+		sni  string
+	}{{"--no-sni", ""}, {"--fail-on=error", "hook.test"}} {
+		if code, _, errOut := cli(t, "", "preflight", epochArg, "--store", p.store, "--allow-private", c.flag, resolve, target); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.flag, code, errOut)
+		}
+		rs := s.Requests()
+		if got := rs[len(rs)-1].SNI; got != c.sni {
+			t.Errorf("%s: the request's server name %q, want %q", c.flag, got, c.sni)
+		}
+	}
+}
