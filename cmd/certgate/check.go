@@ -64,6 +64,9 @@ type checkOptions struct {
 	shard   runner.Shard
 	// clients are the sender's clients, from Client.
 	clients []*clients.Profile
+	// extend, when set, adjusts the run before it starts (preflight adds
+	// its stage) and may wrap the inputs.
+	extend func(cfg *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool)
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -345,6 +348,9 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		cfg.Probe.Dialer = dialer
 	}
 	cfg.FirstAddress = o.FirstAddress
+	if o.extend != nil {
+		next = o.extend(&cfg, next)
+	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
 		// No result is emitted against a store that failed to load.

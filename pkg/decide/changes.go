@@ -104,7 +104,8 @@ func addChanges(r *result.Result, changes []result.Problem) {
 }
 
 // kindRank orders kinds in a problem list: certgate's own failure first,
-// then the connection, the certificates, and changes against a baseline.
+// then the connection, the certificates, the HTTP leg, and changes against
+// a baseline.
 func kindRank(k Kind) int {
 	switch k {
 	case KindLocal:
@@ -113,6 +114,8 @@ func kindRank(k Kind) int {
 		return 1
 	case KindCertificate:
 		return 2
+	case KindHTTP:
+		return 3
 	}
-	return 3
+	return 4
 }

@@ -9,7 +9,9 @@
 //
 //   - a connection-level error (invalid target, DNS, TCP, handshake) makes
 //     the result error with that error's code; certgate's own failure
-//     (local-resource-exhausted) makes it error with code 0;
+//     (local-resource-exhausted) makes it error with code 0; a problem
+//     that names the cause of a handshake failure more precisely
+//     (plain-http) is the primary one;
 //   - otherwise each store's verdict is the certificate error of highest
 //     precedence among the store's own problems and those about the chain
 //     itself (11237 > 11236 > 11235 > any other certificate code); a store
@@ -17,6 +19,9 @@
 //   - the result takes the verdict of the store closest to passing: its
 //     code, and fail when that code is not 0. A chain that was presented
 //     but that no store judged fails closed with 11237;
+//   - a certificate verdict that passes gives way to an error of the HTTP
+//     leg (preflight): the result is error with that error's code, so the
+//     HTTP leg never hides a certificate failure;
 //   - otherwise a warning makes the result warn, and notes change nothing.
 package decide
 
@@ -48,6 +53,11 @@ const (
 	// --baseline): it never changes a store's verdict or the code;
 	// ApplyChanges and AddChanges judge it.
 	KindChange
+	// KindHTTP is a problem of preflight's HTTP leg (address refused,
+	// redirect, status, budget): an error makes the result error with its
+	// code, after any certificate code (a certificate failure stays fail
+	// with its own code) and after any connection error.
+	KindHTTP
 )
 
 // kinds lists every problem id that is not about the certificates. Every
@@ -82,10 +92,39 @@ var kinds = map[string]Kind{
 	result.ProblemTargetAdded:     KindChange,
 	result.ProblemTargetRemoved:   KindChange,
 	result.ProblemExpectAddresses: KindChange,
+	result.ProblemPlainHTTP:       KindConnection,
+	result.ProblemOverrideInvalid: KindConnection,
+
+	result.ProblemPrivateAddress:      KindHTTP,
+	result.ProblemNonPublicName:       KindHTTP,
+	result.ProblemHTTPConnect:         KindHTTP,
+	result.ProblemHTTPNoResponse:      KindHTTP,
+	result.ProblemHTTPReadTimeout:     KindHTTP,
+	result.ProblemHTTPTotalTimeout:    KindHTTP,
+	result.ProblemHTTPMalformed:       KindHTTP,
+	result.ProblemHTTPStatus:          KindHTTP,
+	result.ProblemHTTPAuthChallenge:   KindHTTP,
+	result.ProblemRedirectTooMany:     KindHTTP,
+	result.ProblemRedirectLoop:        KindHTTP,
+	result.ProblemRedirectToHTTP:      KindHTTP,
+	result.ProblemRedirectNoLocation:  KindHTTP,
+	result.ProblemRedirectNotFollowed: KindHTTP,
+	result.ProblemRedirectTarget:      KindHTTP,
+	result.ProblemSNIRequired:         KindHTTP,
+	result.ProblemHTTPSkipped:         KindHTTP,
+	result.ProblemHTTPSlow:            KindHTTP,
 }
 
-// KindOf returns the kind of the problem id: connection, local, or (every
-// other id) certificate.
+// refines lists connection-level ids that name the cause of another
+// connection error more precisely: one of them is the primary problem.
+var refines = map[string]bool{
+	result.ProblemPlainHTTP: true, // the handshake failed because the port speaks HTTP
+	// The target's own fragment is invalid: the sender would not even try.
+	result.ProblemOverrideInvalid: true,
+}
+
+// KindOf returns the kind of the problem id: connection, local, HTTP, or
+// (every other id) certificate.
 func KindOf(id string) Kind { return kinds[id] }
 
 // Store is what one trust store's validation found.
@@ -173,9 +212,15 @@ func Apply(r *result.Result, f Facts) {
 		set(r, result.StatusError, result.CodeNone, p.Message)
 		return
 	}
-	if p, ok := first(r.Problems, func(p result.Problem) bool {
-		return p.Severity == result.SeverityError && KindOf(p.ID) == KindConnection
-	}); ok {
+	p, ok := first(r.Problems, func(p result.Problem) bool {
+		return p.Severity == result.SeverityError && refines[p.ID]
+	})
+	if !ok {
+		p, ok = first(r.Problems, func(p result.Problem) bool {
+			return p.Severity == result.SeverityError && KindOf(p.ID) == KindConnection
+		})
+	}
+	if ok {
 		code := p.Code
 		if code == result.CodeNone {
 			code = result.CodeConnFailure
@@ -206,6 +251,16 @@ func Apply(r *result.Result, f Facts) {
 			detail = p.Message
 		}
 		set(r, result.StatusFail, code, detail)
+		return
+	}
+	if p, ok := first(r.Problems, func(p result.Problem) bool {
+		return p.Severity == result.SeverityError && KindOf(p.ID) == KindHTTP
+	}); ok {
+		code := p.Code
+		if code == result.CodeNone {
+			code = result.CodeHTTPRetrieval
+		}
+		set(r, result.StatusError, code, p.Message)
 		return
 	}
 	if p, ok := first(r.Problems, func(p result.Problem) bool {
@@ -384,7 +439,10 @@ func sortProblems(ps []result.Problem) []result.Problem {
 			return sev[a.Severity] < sev[b.Severity]
 		}
 		if ka, kb := KindOf(a.ID), KindOf(b.ID); ka != kb {
-			return kindRank(ka) < kindRank(kb) // local, then connection, then certificate, then changes
+			return kindRank(ka) < kindRank(kb) // local, connection, certificate, the HTTP leg, changes
+		}
+		if ra, rb := refines[a.ID], refines[b.ID]; ra != rb {
+			return ra // the precise cause first
 		}
 		if ma, mb := a.ID == result.ProblemMalformedCertificate, b.ID == result.ProblemMalformedCertificate; ma != mb {
 			return ma // what could not be parsed explains the rest

@@ -113,6 +113,27 @@ func TestApply(t *testing.T) {
 		{name: "certificate over warning", facts: Facts{Presented: 1, Problems: []result.Problem{warnP(result.ProblemExpiresSoon)}, Stores: []Store{pathStore("mozilla", expired)}},
 			status: result.StatusFail, code: result.CodeExpired, trust: map[string]result.Code{"mozilla": result.CodeExpired}, notAft: &t1},
 
+		// The HTTP leg of preflight: an error is status error with its code,
+		// after any certificate code and after any connection error.
+		{name: "11217 after a passing chain", facts: Facts{Presented: 1, Problems: []result.Problem{errP(result.ProblemHTTPStatus, result.CodeHTTPErrorStatus)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusError, code: result.CodeHTTPErrorStatus, detail: "http-error-status", trust: map[string]result.Code{"mozilla": 0}, notAft: &t1},
+		{name: "11200 private address", facts: Facts{Presented: 1, Problems: []result.Problem{errP(result.ProblemPrivateAddress, result.CodeHTTPRetrieval)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusError, code: result.CodeHTTPRetrieval, trust: map[string]result.Code{"mozilla": 0}, notAft: &t1},
+		{name: "11203 over a warning", facts: Facts{Presented: 1, Problems: []result.Problem{warnP(result.ProblemExpiresSoon), errP(result.ProblemHTTPTotalTimeout, result.CodeHTTPTotalTimeout)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusError, code: result.CodeHTTPTotalTimeout, trust: map[string]result.Code{"mozilla": 0}, notAft: &t1},
+		{name: "certificate failure over HTTP error", facts: Facts{Presented: 1, Problems: []result.Problem{errP(result.ProblemRedirectLoop, result.CodeHTTPTooManyRedirects)}, Stores: []Store{pathStore("mozilla", expired)}},
+			status: result.StatusFail, code: result.CodeExpired, detail: "expired message", trust: map[string]result.Code{"mozilla": result.CodeExpired}, notAft: &t1},
+		{name: "11235 over 11216", facts: Facts{Presented: 1, Problems: []result.Problem{mismatch, errP(result.ProblemRedirectToHTTP, result.CodeHTTPInvalidRedirect)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusFail, code: result.CodeDomainMismatch, trust: map[string]result.Code{"mozilla": result.CodeDomainMismatch}, notAft: &t1},
+		{name: "connection error over HTTP error", facts: Facts{Problems: []result.Problem{errP(result.ProblemHTTPStatus, result.CodeHTTPErrorStatus), errP(result.ProblemTCPRefused, result.CodeTCPRefused)}},
+			status: result.StatusError, code: result.CodeTCPRefused},
+		{name: "plain HTTP names the handshake failure", facts: Facts{Problems: []result.Problem{errP(result.ProblemHandshake, result.CodeHandshake), errP(result.ProblemPlainHTTP, result.CodeHTTPProtocol)}},
+			status: result.StatusError, code: result.CodeHTTPProtocol, detail: "plain-http"},
+		{name: "an invalid override comes before a connection failure", facts: Facts{Problems: []result.Problem{errP(result.ProblemConnection, result.CodeConnFailure), errP(result.ProblemOverrideInvalid, result.CodeInvalidURL)}},
+			status: result.StatusError, code: result.CodeInvalidURL, detail: "connection-override-invalid"},
+		{name: "HTTP warning warns", facts: Facts{Presented: 1, Problems: []result.Problem{warnP(result.ProblemHTTPAuthChallenge)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusWarn, detail: "http-auth-challenge", trust: map[string]result.Code{"mozilla": 0}, notAft: &t1},
+
 		// Across stores: the result is the verdict of the store closest to passing.
 		{name: "one store passes", facts: Facts{Presented: 1, Stores: []Store{noPathStore("mozilla", noPath), pathStore("java")}},
 			status: result.StatusOK, trust: map[string]result.Code{"mozilla": result.CodeNoPath, "java": 0}, notAft: &t1},

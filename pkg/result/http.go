@@ -10,6 +10,9 @@ type HTTPInfo struct {
 	// Redirects are the hops followed, in order.
 	Redirects []Redirect `json:"redirects"`
 	Attempts  int        `json:"attempts"`
+	// Tries are the timings of every attempt made, in order, hops and
+	// retries alike; Timings is the last of them.
+	Tries []Timings `json:"tries,omitempty"`
 	// SNI says which server-name variants were tried ("with", "without").
 	SNI []string `json:"sni"`
 	// Overrides echoes the connection overrides read from the URL fragment.
@@ -21,6 +24,9 @@ type Timings struct {
 	ConnectMS   float64 `json:"connect_ms"`
 	TLSMS       float64 `json:"tls_ms"`
 	FirstByteMS float64 `json:"first_byte_ms"`
+	// TotalMS is the whole attempt, until the response headers (or the
+	// failure).
+	TotalMS float64 `json:"total_ms,omitempty"`
 }
 
 // Redirect is one redirect hop.

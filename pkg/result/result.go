@@ -95,6 +95,9 @@ func (c Code) Message() string {
 	case CodeNoPath:
 		return "Certificate Invalid – Could not find path to certificate"
 	}
+	if m, ok := httpMessage(c); ok {
+		return m
+	}
 	return "Unknown error"
 }
 
