@@ -215,9 +215,9 @@ func StartDaemon(t testing.TB, daemon string, cert Cert) []Endpoint {
 		if err := p.waitReady(addrs, readyTimeout); err != nil {
 			lastErr = fmt.Errorf("%w\n--- %s ---\n%s", err, p.logPath, tail(p.logPath, 30))
 			p.stop(t)
-			if errors.Is(err, errExited) {
-				// Most likely a port taken between choosing and binding it:
-				// try again on fresh ports.
+			if errors.Is(err, errExited) && portTaken(p.logPath) {
+				// A port was taken between choosing and binding it: try
+				// again on fresh ports.
 				continue
 			}
 			break
@@ -394,6 +394,7 @@ func (e *env) mkdirs(names ...string) error {
 // account is a system user a daemon runs as.
 type account struct {
 	name     string
+	group    string
 	uid, gid int
 }
 
@@ -416,7 +417,11 @@ func current() (account, error) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
-	return account{name: u.Username, uid: uid, gid: gid}, nil
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		return account{}, fmt.Errorf("the group of the user running the tests: %w", err)
+	}
+	return account{name: u.Username, group: g.Name, uid: uid, gid: gid}, nil
 }
 
 // chown hands paths (recursively) to a.
@@ -452,6 +457,13 @@ func runSetup(cmd *exec.Cmd) error {
 		return fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out.Bytes())
 	}
 	return nil
+}
+
+// portTaken reports whether a daemon's log says it could not bind a port.
+func portTaken(logPath string) bool {
+	b, _ := os.ReadFile(logPath)
+	s := strings.ToLower(string(b))
+	return strings.Contains(s, "address already in use") || strings.Contains(s, "could not bind")
 }
 
 // tail returns the last n lines of a file.

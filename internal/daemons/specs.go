@@ -63,7 +63,8 @@ var specs = map[string]spec{
 			{name: "nnrpd", pkg: "inn2", dirs: []string{"/usr/lib/news/bin"}},
 			{name: "tdx-util", pkg: "inn2", dirs: []string{"/usr/lib/news/bin"}},
 		},
-		setup: setupNnrpd,
+		rootOnly: "INN's tools (tdx-util, which makes the overview database nnrpd needs) run only as the news user",
+		setup:    setupNnrpd,
 	},
 }
 
@@ -183,7 +184,7 @@ func setupDovecot(e *env) (*exec.Cmd, error) {
 		return nil, err
 	}
 	v := map[string]string{
-		"dir": e.dir, "cert": e.cert, "key": e.key, "user": me.name,
+		"dir": e.dir, "cert": e.cert, "key": e.key, "user": me.name, "group": me.group,
 		"imap": itoa(e.ports["imap"]), "pop3": itoa(e.ports["pop3"]),
 		"lmtp": itoa(e.ports["lmtp"]), "sieve": itoa(e.ports["sieve"]),
 		"chroot": "",
@@ -204,7 +205,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid={{user}} gid={{user}} home={{dir}}/home
+  args = uid={{user}} gid={{group}} home={{dir}}/home
 }
 mail_location = maildir:{{dir}}/home/Maildir
 service imap-login {
@@ -244,6 +245,7 @@ service managesieve-login {
 		v["chroot"] = "chroot ="
 		conf += `default_internal_user = {{user}}
 default_login_user = {{user}}
+default_internal_group = {{group}}
 service anvil {
   chroot =
 }
