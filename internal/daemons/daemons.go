@@ -89,8 +89,26 @@ type Endpoint struct {
 	proc *process
 }
 
-// URL is the target for the endpoint: scheme://127.0.0.1:port.
+// URL is the endpoint by address: scheme://127.0.0.1:port.
 func (e Endpoint) URL() string { return e.Scheme + "://" + e.Addr }
+
+// Port is the port the endpoint listens on.
+func (e Endpoint) Port() string {
+	_, port, _ := net.SplitHostPort(e.Addr)
+	return port
+}
+
+// Target is the endpoint by name, scheme://Host:port, the target to check
+// together with Resolve (Host does not resolve to loopback).
+func (e Endpoint) Target() string {
+	return e.Scheme + "://" + net.JoinHostPort(e.Host, e.Port())
+}
+
+// Resolve is the --resolve entry that sends Target to the daemon:
+// Host:port:127.0.0.1.
+func (e Endpoint) Resolve() string {
+	return net.JoinHostPort(e.Host, e.Port()) + ":127.0.0.1"
+}
 
 var kinds = []Kind{
 	{Name: "smtp", Scheme: "smtp", OpenSSL: "smtp", Daemon: "postfix", Packages: []string{"postfix"}, DefaultPort: 25},

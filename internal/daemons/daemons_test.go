@@ -196,6 +196,23 @@ func TestKinds(t *testing.T) {
 	}
 }
 
+// TestEndpointNames checks the target forms an endpoint gives: by
+// address, and by name with the --resolve entry that reaches it.
+func TestEndpointNames(t *testing.T) {
+	k, _ := KindOf("xmpp-server")
+	ep := Endpoint{Kind: k, Addr: "127.0.0.1:45269", Host: "example.test", Scheme: k.Scheme}
+	for _, tt := range []struct{ name, got, want string }{
+		{"URL", ep.URL(), "xmpp-server://127.0.0.1:45269"},
+		{"Port", ep.Port(), "45269"},
+		{"Target", ep.Target(), "xmpp-server://example.test:45269"},
+		{"Resolve", ep.Resolve(), "example.test:45269:127.0.0.1"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s() = %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
 // TestMissingDaemon runs requirePrograms in a child test process for a
 // program that does not exist: the test skips naming the Debian package,
 // or fails when CERTGATE_REQUIRE_SHARED is set.
