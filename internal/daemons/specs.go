@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // spec is how to run one daemon.
@@ -166,6 +167,14 @@ postlog   unix-dgram n - n - 1 postlogd
 	}
 	if err := e.write("etc/master.cf", master); err != nil {
 		return nil, err
+	}
+	// Postfix waits (seconds) until a configuration file written within
+	// the last moments settles; these are complete, so date them back.
+	past := time.Now().Add(-time.Minute)
+	for _, f := range []string{"etc/main.cf", "etc/master.cf"} {
+		if err := os.Chtimes(e.path(f), past, past); err != nil {
+			return nil, err
+		}
 	}
 	// -s keeps standard output open, where maillog_file sends the log.
 	return exec.Command(e.prog["master"], "-c", e.path("etc"), "-s"), nil
