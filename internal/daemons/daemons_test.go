@@ -248,3 +248,32 @@ func TestMissingDaemon(t *testing.T) {
 		})
 	}
 }
+
+// TestDaemonFailsToStart runs StartDaemon in a child test process with a
+// key that does not parse: slapd exits at once, and the test fails (not
+// hangs, not retries for ever) with the daemon's own log in the message.
+func TestDaemonFailsToStart(t *testing.T) {
+	if os.Getenv("DAEMONS_HELPER") == "badkey" {
+		tc := newTestCert(t)
+		if err := os.WriteFile(tc.cert.KeyFile, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		StartDaemon(t, "slapd", tc.cert)
+		t.Log("STARTED ANYWAY")
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDaemonFailsToStart$", "-test.v")
+	cmd.Env = append(os.Environ(), "DAEMONS_HELPER=badkey")
+	out, err := cmd.CombinedOutput()
+	if bytes.Contains(out, []byte("--- SKIP")) {
+		t.Skipf("slapd is not installed:\n%s", out)
+	}
+	if err == nil || bytes.Contains(out, []byte("STARTED ANYWAY")) {
+		t.Fatalf("slapd with a broken key: child passed, want a failure:\n%s", out)
+	}
+	for _, s := range []string{"daemons: slapd did not come up", "exited before its ports accepted", "daemon.log", "TLS init def ctx failed"} {
+		if !bytes.Contains(out, []byte(s)) {
+			t.Errorf("child output lacks %q:\n%s", s, out)
+		}
+	}
+}

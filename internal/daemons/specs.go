@@ -266,8 +266,9 @@ service anvil {
 	return exec.Command(e.prog["dovecot"], "-F", "-c", e.path("dovecot.conf")), nil
 }
 
-// setupSlapd runs slapd in the foreground (-d 0) with no database: the
-// StartTLS extended operation needs only the TLS settings.
+// setupSlapd runs slapd in the foreground (-d none: no debug output, but
+// its errors on standard error) with no database: the StartTLS extended
+// operation needs only the TLS settings.
 func setupSlapd(e *env) (*exec.Cmd, error) {
 	conf := fill(`pidfile {{dir}}/slapd.pid
 argsfile {{dir}}/slapd.args
@@ -277,7 +278,7 @@ TLSCertificateKeyFile {{key}}
 	if err := e.write("slapd.conf", conf); err != nil {
 		return nil, err
 	}
-	return exec.Command(e.prog["slapd"], "-d", "0", "-f", e.path("slapd.conf"),
+	return exec.Command(e.prog["slapd"], "-d", "none", "-f", e.path("slapd.conf"),
 		"-h", "ldap://127.0.0.1:"+itoa(e.ports["ldap"])+"/"), nil
 }
 
@@ -325,7 +326,7 @@ func setupMariaDB(e *env) (*exec.Cmd, error) {
 		"--datadir=" + e.path("data"), "--tmpdir=" + e.path("tmp"),
 		"--socket=" + e.path("mysqld.sock"), "--pid-file=" + e.path("mysqld.pid"),
 		"--bind-address=127.0.0.1", "--port=" + itoa(e.ports["mysql"]),
-		"--skip-grant-tables", "--skip-log-bin", "--log-error=" + e.path("mysqld.err"),
+		"--skip-grant-tables", "--skip-log-bin",
 		"--innodb-buffer-pool-size=8M", "--innodb-log-file-size=4M",
 		"--innodb-data-file-path=ibdata1:4M:autoextend",
 		"--innodb-temp-data-file-path=ibtmp1:4M:autoextend",
