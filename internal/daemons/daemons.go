@@ -17,6 +17,7 @@ package daemons
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/certgate/certgate/internal/shareddata"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // Cert names the PEM files a daemon serves.
@@ -45,6 +47,26 @@ type Cert struct {
 	// the XMPP domain, the SMTP host name, the NNTP path host. Empty means
 	// "example.test".
 	Name string
+}
+
+// WriteCert writes leaf (followed by chain) and its key as PEM files into
+// a temporary directory of t, and returns them as the Cert for host name
+// name.
+func WriteCert(t testing.TB, name string, leaf *testpki.Leaf, chain ...*x509.Certificate) Cert {
+	t.Helper()
+	dir := t.TempDir()
+	key, err := testpki.KeyPEM(leaf.Key)
+	if err != nil {
+		t.Fatalf("daemons: %v", err)
+	}
+	c := Cert{CertFile: filepath.Join(dir, "chain.pem"), KeyFile: filepath.Join(dir, "key.pem"), Name: name}
+	if err := os.WriteFile(c.CertFile, testpki.PEM(append([]*x509.Certificate{leaf.Cert}, chain...)...), 0o644); err != nil {
+		t.Fatalf("daemons: %v", err)
+	}
+	if err := os.WriteFile(c.KeyFile, key, 0o600); err != nil {
+		t.Fatalf("daemons: %v", err)
+	}
+	return c
 }
 
 // Kind is one STARTTLS dialect a daemon serves.

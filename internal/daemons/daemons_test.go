@@ -39,23 +39,13 @@ func newTestCert(t *testing.T) testCert {
 	leaf := inter.Leaf(t, testpki.DNS("example.test"), testpki.Validity(now.Add(-24*time.Hour), now.Add(30*24*time.Hour)))
 	other := testpki.NewRoot(t, "certgate daemons unrelated root", testpki.Validity(now.Add(-48*time.Hour), now.AddDate(1, 0, 0)))
 	dir := t.TempDir()
-	keyPEM, err := testpki.KeyPEM(leaf.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{
-		"chain.pem":      testpki.PEM(leaf.Cert, inter.Cert),
-		"key.pem":        keyPEM,
-		"test-root.pem":  testpki.PEM(root.Cert),
-		"other-root.pem": testpki.PEM(other.Cert),
-	}
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+	for name, c := range map[string]*x509.Certificate{"test-root.pem": root.Cert, "other-root.pem": other.Cert} {
+		if err := os.WriteFile(filepath.Join(dir, name), testpki.PEM(c), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	return testCert{
-		cert:      Cert{CertFile: filepath.Join(dir, "chain.pem"), KeyFile: filepath.Join(dir, "key.pem"), Name: "example.test"},
+		cert:      WriteCert(t, "example.test", leaf, inter.Cert),
 		leaf:      leaf.Cert,
 		rootFile:  filepath.Join(dir, "test-root.pem"),
 		otherRoot: filepath.Join(dir, "other-root.pem"),
