@@ -360,6 +360,14 @@ func daemonDir(t testing.TB, daemon string, attempt int) string {
 				t.Fatalf("daemons: open %s to the daemon's user: %v", d, err)
 			}
 		}
+		for d := filepath.Dir(filepath.Dir(base)); ; d = filepath.Dir(d) {
+			if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o001 == 0 {
+				t.Fatalf("daemons: %s: the daemons' own users cannot reach %s (mode %v); point TMPDIR at a directory they can reach, such as /tmp", daemon, d, fi.Mode().Perm())
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
 	}
 	return dir
 }
