@@ -11,8 +11,10 @@
 // a message naming the package, or fails when CERTGATE_REQUIRE_SHARED=1 (as
 // CI sets it), so a run without the servers cannot pass silently.
 //
-// The daemons run as root (dropping to their own system users where they
-// do so in production) and, except Postfix, as a normal user.
+// The daemons run when the tests run as root (Postfix, Dovecot,
+// PostgreSQL, MariaDB and nnrpd then serve as their own system users, as in
+// production) and, except Postfix and nnrpd, when they run as a normal
+// user.
 package daemons
 
 import (
