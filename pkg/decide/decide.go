@@ -64,6 +64,10 @@ var kinds = map[string]Kind{
 	result.ProblemClientFallback:   KindConnection,
 	result.ProblemClientRefuses:    KindConnection,
 	result.ProblemLocalResource:    KindLocal,
+
+	result.ProblemStartTLSNotOffered: KindConnection,
+	result.ProblemStartTLSRefused:    KindConnection,
+	result.ProblemStartTLSProtocol:   KindConnection,
 }
 
 // KindOf returns the kind of the problem id: connection, local, or (every

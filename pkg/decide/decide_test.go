@@ -222,6 +222,9 @@ func TestKindOf(t *testing.T) {
 		result.ProblemClientFallback:       KindConnection,
 		result.ProblemClientRefuses:        KindConnection,
 		result.ProblemChainNotRead:         KindCertificate,
+		result.ProblemStartTLSNotOffered:   KindConnection,
+		result.ProblemStartTLSRefused:      KindConnection,
+		result.ProblemStartTLSProtocol:     KindConnection,
 	} {
 		if got := KindOf(id); got != want {
 			t.Errorf("KindOf(%s) = %d, want %d", id, got, want)
