@@ -222,15 +222,15 @@ func (s *session) lines(greeting, capaCmd, capaReply, keyword, startCmd, ok, no 
 	if !s.greet(greeting) {
 		return false
 	}
-	if s.readLine() != capaCmd {
-		return false
-	}
 	if s.cfg.Mode == NotOffered {
 		keyword = ""
 	}
-	s.write(strings.Replace(capaReply, "%s", keyword, 1) + "\r\n")
-	if s.readLine() != startCmd {
-		return false
+	// Clients may ask for the capabilities first, or not at all.
+	for cmd := s.readLine(); cmd != startCmd; cmd = s.readLine() {
+		if cmd != capaCmd {
+			return false
+		}
+		s.write(strings.Replace(capaReply, "%s", keyword, 1) + "\r\n")
 	}
 	if s.cfg.Mode == Refused {
 		s.write(no + "\r\n")
@@ -445,3 +445,20 @@ type bufConn struct {
 }
 
 func (b bufConn) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// OpenSSLArgs are the arguments of `openssl s_client` that upgrade with
+// proto at addr and shake hands for host, for tests and benchmarks that
+// compare with it.
+func OpenSSLArgs(proto, addr, host string) []string {
+	args := []string{"s_client", "-connect", addr, "-servername", host}
+	switch proto {
+	case "":
+	case "postgres-direct":
+		args = append(args, "-alpn", "postgresql")
+	case "xmpp", "xmpp-server":
+		args = append(args, "-starttls", proto, "-xmpphost", host)
+	default:
+		args = append(args, "-starttls", proto)
+	}
+	return args
+}
