@@ -153,6 +153,11 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 			replay(ctx, t, opts, &obs)
 		}
 	}
+	if t.StartTLS == starttls.PostgresDirect && obs.Err != nil && obs.Err.ID == result.ProblemHandshake {
+		f := *obs.Err
+		f.Detail = strings.TrimSuffix(f.Detail, ".") + ". Direct TLS needs PostgreSQL 17 or newer: drop sslnegotiation=direct to upgrade with the SSLRequest"
+		obs.Err = &f
+	}
 	obs.Duration = time.Since(start)
 	return obs
 }

@@ -167,3 +167,15 @@ func TestStartTLSTablesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresDirectOnOldServer: a server before PostgreSQL 17 closes a
+// direct TLS connection; the failure says how to check it instead.
+func TestPostgresDirectOnOldServer(t *testing.T) {
+	leaf := testpki.SelfSigned(t, testpki.DNS("db.test"))
+	addr := starttlsfake.Start(t, starttlsfake.Config{Proto: "postgres", TLS: &tls.Config{Certificates: []tls.Certificate{leaf.TLSCert()}}})
+	tg, resolve := startTLSTarget(t, addr, starttls.PostgresDirect, "db.test")
+	obs := Probe(context.Background(), tg, Options{Timeout: 5 * time.Second, Resolve: resolve})
+	if obs.Err == nil || obs.Err.ID != result.ProblemHandshake || !strings.Contains(obs.Err.Detail, "drop sslnegotiation=direct") {
+		t.Fatalf("failure %+v, want handshake-failure naming sslnegotiation", obs.Err)
+	}
+}

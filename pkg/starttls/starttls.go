@@ -157,6 +157,8 @@ type Error struct {
 	// Why says what was wrong with it (KindProtocol), or that the server
 	// turned the whole session away rather than the upgrade (KindRefused).
 	Why string
+	// Fix, when set, is the next step in place of the usual one.
+	Fix string
 	// Err is the underlying I/O error, if any.
 	Err error
 }
@@ -172,7 +174,11 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("the %s server does not offer STARTTLS in its answer to %s%s: enable TLS on the server (%s), or check its implicit-TLS port instead", name, e.Step, reply, fixHint(e.Proto))
 	case KindRefused:
 		if e.Why != "" {
-			return fmt.Sprintf("the %s server %s at %s%s: check its connection limits, access rules and logs", name, e.Why, e.Step, reply)
+			fix := e.Fix
+			if fix == "" {
+				fix = "check its connection limits, access rules and logs"
+			}
+			return fmt.Sprintf("the %s server %s at %s%s: %s", name, e.Why, e.Step, reply, fix)
 		}
 		return fmt.Sprintf("the %s server refused the upgrade to TLS at %s%s: check the server's TLS certificate and key configuration and its logs (%s)", name, e.Step, reply, fixHint(e.Proto))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -117,10 +118,21 @@ func xmppStreamError(d *dialogue, dec *xml.Decoder, start xml.StartElement) erro
 		return xmppError(d, err)
 	}
 	cond := "<stream:error>"
+	name := ""
 	if len(e.Inner) > 0 {
-		cond = "<stream:error><" + e.Inner[0].XMLName.Local + "/></stream:error>"
+		name = e.Inner[0].XMLName.Local
+		cond = "<stream:error><" + name + "/></stream:error>"
 	}
-	return d.refused([]byte(cond))
+	err := &Error{Proto: d.proto, Kind: KindRefused, Step: d.step, Reply: Quote([]byte(cond)), Why: "closed the stream with an error"}
+	if name == "host-unknown" || name == "host-gone" || name == "improper-addressing" {
+		to := d.opts.Domain
+		if to == "" {
+			to = d.opts.Host
+		}
+		err.Why = "does not serve the domain " + strconv.Quote(to)
+		err.Fix = "give the XMPP domain the server hosts with --xmpp-domain (the certificate must still match the target's host)"
+	}
+	return err
 }
 
 // xmppFeatures reads the children of <stream:features> up to its end, and
