@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,4 +110,27 @@ func FuzzPostgresReply(f *testing.F) {
 	f.Add([]byte("S"))
 	f.Add([]byte("E\x00\x00\x00\x10SFATAL\x00Mno\x00\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzDialogue(t, Postgres, data) })
+}
+
+// TestSMTPHelloReplies: how each answer to EHLO is classified.
+func TestSMTPHelloReplies(t *testing.T) {
+	for _, tc := range []struct {
+		reply string
+		kind  Kind
+		says  string
+	}{
+		{"502 5.5.2 Error: command not recognized\r\n", KindNotOffered, "does not offer STARTTLS"},
+		{"550 5.7.1 <certgate.invalid>: Helo command rejected\r\n", KindRefused, "rejected the client's hello"},
+		{"421 4.3.2 Service shutting down\r\n", KindRefused, "HELO/EHLO restrictions for the name certgate.invalid"},
+		{"250-mx\r\n250 SIZE 1000\r\n", KindNotOffered, "250 SIZE 1000"},
+		{"250-mx\r\n220 STARTTLS\r\n", KindProtocol, "different codes"},
+		{"hello\r\n", KindProtocol, "three-digit code"},
+	} {
+		c := &scriptConn{r: bytes.NewReader([]byte("220 mx ESMTP\r\n" + tc.reply))}
+		err := Upgrade(context.Background(), c, SMTP, Options{})
+		var se *Error
+		if !errors.As(err, &se) || se.Kind != tc.kind || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("EHLO answered %q: %v, want %v saying %q", tc.reply, err, tc.kind, tc.says)
+		}
+	}
 }

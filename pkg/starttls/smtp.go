@@ -30,12 +30,13 @@ func smtp(d *dialogue, hello string) error {
 	if err != nil {
 		return err
 	}
-	switch code / 100 {
-	case 2:
-	case 5:
+	switch {
+	case code/100 == 2:
+	case code == 500 || code == 502 || code == 504:
 		return d.notOffered(text) // no extended hello: no extensions at all
-	case 4:
-		return d.refused(text)
+	case code/100 == 4 || code/100 == 5:
+		return &Error{Proto: d.proto, Kind: KindRefused, Step: d.step, Reply: Quote(text),
+			Why: "rejected the client's hello", Fix: "check its HELO/EHLO restrictions for the name " + name}
 	default:
 		return d.protocol(text, "expected a 250 reply")
 	}
