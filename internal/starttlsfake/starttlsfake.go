@@ -76,19 +76,47 @@ func Start(t testing.TB, cfg Config) string {
 		}
 		return testpki.Serve(t, tcfg)
 	}
-	return testpki.ServeRaw(t, func(c net.Conn) {
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-		s := &session{c: c, r: bufio.NewReader(c), cfg: cfg}
-		if cfg.Mode == Stall {
-			_, _ = io.Copy(io.Discard, c)
-			return
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return StartOn(t, ln, cfg)
+}
+
+// StartOn is Start on a listener the caller made (an address of its
+// choosing); it closes ln when the test ends. Proto "postgres-direct" is
+// not served here.
+func StartOn(t testing.TB, ln net.Listener, cfg Config) string {
+	t.Helper()
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				serveConn(c, cfg)
+			}()
 		}
-		if s.dialogue() {
-			tc := tls.Server(bufConn{c, s.r}, cfg.TLS)
-			_ = tc.Handshake()
-			_ = tc.Close()
-		}
-	})
+	}()
+	return ln.Addr().String()
+}
+
+// serveConn runs one connection's session.
+func serveConn(c net.Conn, cfg Config) {
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	s := &session{c: c, r: bufio.NewReader(c), cfg: cfg}
+	if cfg.Mode == Stall {
+		_, _ = io.Copy(io.Discard, c)
+		return
+	}
+	if s.dialogue() {
+		tc := tls.Server(bufConn{c, s.r}, cfg.TLS)
+		_ = tc.Handshake()
+		_ = tc.Close()
+	}
 }
 
 // session is one connection to a fake server.
