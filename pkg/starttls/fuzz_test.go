@@ -134,3 +134,17 @@ func TestSMTPHelloReplies(t *testing.T) {
 		}
 	}
 }
+
+// TestIMAPLiteral: a literal in an untagged response is skipped whole, so
+// a line inside it that looks tagged ends nothing.
+func TestIMAPLiteral(t *testing.T) {
+	script := "* OK hi\r\n* ID (\"name\" {13}\r\na1 NO\r\nfake\r\n)\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\na2 OK go\r\n"
+	c := &scriptConn{r: bytes.NewReader([]byte(script))}
+	if err := Upgrade(context.Background(), c, IMAP, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	c = &scriptConn{r: bytes.NewReader([]byte("* OK hi\r\n* X {99999999}\r\n"))}
+	if err := Upgrade(context.Background(), c, IMAP, Options{}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("a literal past the limit: %v", err)
+	}
+}

@@ -1,6 +1,9 @@
 package starttls
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // imap is IMAP's upgrade (RFC 3501 6.2.1, RFC 9051): the "* OK" greeting,
 // CAPABILITY listing STARTTLS, then STARTTLS answered by a tagged OK. A
@@ -71,6 +74,9 @@ func readIMAPResponse(d *dialogue, tag string) (untagged []string, tagged string
 		if err != nil {
 			return nil, "", err
 		}
+		if err := skipIMAPLiteral(d, line); err != nil {
+			return nil, "", err
+		}
 		switch {
 		case strings.HasPrefix(line, tag+" "):
 			return untagged, line, nil
@@ -115,4 +121,29 @@ func imapOffers(lines []string, capability string) bool {
 		}
 	}
 	return false
+}
+
+// skipIMAPLiteral reads and drops the literal a line announces with a
+// trailing {N} or {N+} (RFC 3501 4.3, RFC 7888), so that its bytes are not
+// taken for response lines. The rest of the response after the literal
+// follows as a line of its own.
+func skipIMAPLiteral(d *dialogue, line string) error {
+	if !strings.HasSuffix(line, "}") {
+		return nil
+	}
+	open := strings.LastIndexByte(line, '{')
+	if open < 0 {
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSuffix(line[open+1:len(line)-1], "+"), 10, 64)
+	if err != nil || n < 0 {
+		return nil
+	}
+	if n > d.lim.left+int64(d.r.Buffered()) {
+		return d.ioError([]byte(line), ErrTooLarge)
+	}
+	if _, err := d.r.Discard(int(n)); err != nil {
+		return d.ioError([]byte(line), err)
+	}
+	return nil
 }

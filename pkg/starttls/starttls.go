@@ -127,6 +127,7 @@ const (
 	KindRefused
 )
 
+// String names the kind in messages and test output.
 func (k Kind) String() string {
 	switch k {
 	case KindNotOffered:
@@ -163,6 +164,8 @@ type Error struct {
 	Err error
 }
 
+// Error is the sentence that names the protocol, the step, the server's
+// reply and the next step.
 func (e *Error) Error() string {
 	name := displayName(e.Proto)
 	reply := ""
@@ -196,6 +199,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("the %s dialogue failed before TLS at %s: %s%s; check that the port serves %s (choose the protocol with --starttls), or raise --timeout for a slow server", name, e.Step, why, reply, name)
 }
 
+// Unwrap returns the underlying I/O error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
 // displayName is the protocol's name in messages.
