@@ -43,6 +43,8 @@ type checkOptions struct {
 	Client string
 	// FirstAddress is --first-address.
 	FirstAddress bool
+	// StartTLS holds --starttls and --xmpp-domain (starttls.go).
+	StartTLS startTLSOptions
 
 	// UX holds --quiet and --proxy (progress.go, proxy.go).
 	UX uxOptions
@@ -82,11 +84,18 @@ refuses Go's handshake, the sender's recorded clients (every recorded Java
 client, or --client NAME) replay theirs and decide whether it passes.
 
 A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
-[IPv6]:port; the default port is 443. Every target yields exactly one result.`,
+[IPv6]:port; the default port is 443. Every target yields exactly one result.
+smtp://, submission://, lmtp://, imap://, pop3://, ftp://, xmpp://,
+xmpp-server://, sieve://, ldap://, nntp://, postgres:// and mysql:// targets
+upgrade a plaintext connection with STARTTLS first (--starttls PROTOCOL does
+the same for host and host:port targets).`,
 		Example: `  certgate check https://api.example.com/hooks/sms
   certgate check -f endpoints.txt -o json | jq '.[] | select(.status != "ok")'
   certgate check --resolve api.example.com:443:203.0.113.7 https://api.example.com
-  certgate check --config certgate.yaml --only team=payments --baseline prod.json`,
+  certgate check --config certgate.yaml --only team=payments --baseline prod.json
+  certgate check smtp://mx.example.com submission://mail.example.com imap://mail.example.com
+  certgate check --starttls postgres db.example.com:5432`,
+		ValidArgsFunction: completeTargets,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Targets = args
 			if listClients {
@@ -114,6 +123,7 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	addConfigFlags(cmd, &opts.Config)
 	addBaselineFlags(cmd, &opts.Baseline)
 	addUXFlags(cmd, &opts.UX)
+	addStartTLSFlags(cmd, &opts.StartTLS)
 	addShardFlag(cmd, &opts.Shard)
 	addProfileFlag(cmd, &opts.CPUProfile)
 	addListClientsFlag(cmd, &listClients)
@@ -139,6 +149,9 @@ func (o *checkOptions) validate() error {
 	}
 	if o.Deadline < 0 {
 		return usagef("--deadline: %s is negative (try --deadline 5m, or leave it out for no deadline)", o.Deadline)
+	}
+	if err := o.StartTLS.validate(); err != nil {
+		return err
 	}
 	if err := o.Config.load(); err != nil {
 		return err
@@ -335,7 +348,8 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	// A store that failed gives LoadStores no stores; the emit function
 	// below then refuses every result, so none is judged without it.
 	cfg := runner.Config{
-		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: o.resolve, Clients: o.clients},
+		Probe:       probe.Options{Timeout: o.Timeout, NoSNI: o.NoSNI, Resolve: o.resolve, Clients: o.clients, XMPPDomain: o.StartTLS.XMPPDomain},
+		StartTLS:    o.StartTLS.Proto,
 		LoadStores:  func() []*truststore.Store { s, _ := stores.wait(); return s },
 		At:          at,
 		WarnDays:    o.Common.WarnDays,

@@ -91,7 +91,7 @@ func TestCheckMixedTargetsKeepOrderAndCount(t *testing.T) {
 	addr := testpki.ServeCert(t, p.inter.Leaf(t), p.inter.Cert)
 	tgt, resolve := hostTarget(addr, "example.test")
 	closed := testpki.ClosedPort(t)
-	list := strings.Join([]string{"# endpoints", "", tgt, "not a target", closed, "  " + tgt + "  ", "ftp://example.test"}, "\n")
+	list := strings.Join([]string{"# endpoints", "", tgt, "not a target", closed, "  " + tgt + "  ", "http://example.test"}, "\n")
 	listFile := filepath.Join(t.TempDir(), "targets.txt")
 	if err := os.WriteFile(listFile, []byte(list), 0o644); err != nil {
 		t.Fatal(err)

@@ -113,6 +113,10 @@ var kinds = map[string]Kind{
 	result.ProblemSNIRequired:         KindHTTP,
 	result.ProblemHTTPSkipped:         KindHTTP,
 	result.ProblemHTTPSlow:            KindHTTP,
+
+	result.ProblemStartTLSNotOffered: KindConnection,
+	result.ProblemStartTLSRefused:    KindConnection,
+	result.ProblemStartTLSProtocol:   KindConnection,
 }
 
 // refines lists connection-level ids that name the cause of another

@@ -252,6 +252,9 @@ func TestKindOf(t *testing.T) {
 		result.ProblemExpectRootMismatch:   KindCertificate,
 		result.ProblemChangedRoot:          KindChange,
 		result.ProblemRenewed:              KindChange,
+		result.ProblemStartTLSNotOffered:   KindConnection,
+		result.ProblemStartTLSRefused:      KindConnection,
+		result.ProblemStartTLSProtocol:     KindConnection,
 	} {
 		if got := KindOf(id); got != want {
 			t.Errorf("KindOf(%s) = %d, want %d", id, got, want)

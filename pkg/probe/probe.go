@@ -21,6 +21,7 @@ import (
 	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/proxy"
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/starttls"
 	"github.com/certgate/certgate/pkg/target"
 )
 
@@ -59,6 +60,9 @@ type Options struct {
 	// ServerName, when set, is the name sent in SNI in place of the
 	// target's host (a certgate.yaml endpoint's sni).
 	ServerName string
+	// XMPPDomain, when set, is the "to" of an XMPP target's stream
+	// (--xmpp-domain); else the target's host is.
+	XMPPDomain string
 }
 
 // DefaultMaxHandshakeBytes is the default cap on bytes read from a peer
@@ -152,6 +156,11 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 			replay(ctx, t, opts, &obs)
 		}
 	}
+	if t.StartTLS == starttls.PostgresDirect && obs.Err != nil && obs.Err.ID == result.ProblemHandshake {
+		f := *obs.Err
+		f.Detail = strings.TrimSuffix(f.Detail, ".") + ". Direct TLS needs PostgreSQL 17 or newer: drop sslnegotiation=direct to upgrade with the SSLRequest"
+		obs.Err = &f
+	}
 	obs.Duration = time.Since(start)
 	return obs
 }
@@ -159,7 +168,7 @@ func Probe(ctx context.Context, t target.Target, opts Options) Observation {
 // diagnosable reports whether a failed strict handshake is worth more
 // handshakes: the peer spoke TLS (or closed the connection) and time is left.
 func diagnosable(f *Failure) bool {
-	if f.Code != result.CodeHandshake || f.Err == nil {
+	if f.Code != result.CodeHandshake || f.Err == nil || isStartTLS(f) {
 		return false
 	}
 	var rh tls.RecordHeaderError
@@ -315,8 +324,18 @@ func strictConfig(t target.Target, opts Options) *tls.Config {
 		ServerName:         serverName(t, opts),
 		InsecureSkipVerify: true, // judged by package verify; see above
 		MinVersion:         tls.VersionTLS12,
-		NextProtos:         []string{"h2", "http/1.1"},
+		NextProtos:         nextProtos(t),
 	}
+}
+
+// nextProtos are the ALPN protocols offered to t: HTTP's for implicit
+// TLS, none after a STARTTLS upgrade (as mail and database clients do),
+// "postgresql" for PostgreSQL's direct TLS.
+func nextProtos(t target.Target) []string {
+	if t.StartTLS != "" {
+		return starttls.ALPN(t.StartTLS)
+	}
+	return []string{"h2", "http/1.1"}
 }
 
 // everySuite lists every TLS 1.0-1.2 cipher suite Go implements, the
@@ -349,6 +368,7 @@ func legacyConfig(t target.Target, opts Options) *tls.Config {
 	return &tls.Config{
 		ServerName:         serverName(t, opts),
 		InsecureSkipVerify: true, // diagnosis only; see strictConfig
+		NextProtos:         starttls.ALPN(t.StartTLS),
 		MinVersion:         tls.VersionTLS10,
 		MaxVersion:         tls.VersionTLS11,
 		CipherSuites:       everySuite(),
@@ -372,7 +392,7 @@ func dialAddr(t target.Target, opts Options) string {
 func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Config) (tls.ConnectionState, string, *Failure) {
 	raw, addr, fail := dial(ctx, t, opts)
 	if fail != nil {
-		return tls.ConnectionState{}, "", fail
+		return tls.ConnectionState{}, addr, fail
 	}
 	defer raw.Close()
 	conn := tls.Client(raw, cfg)
@@ -382,8 +402,33 @@ func handshake(ctx context.Context, t target.Target, opts Options, cfg *tls.Conf
 	return conn.ConnectionState(), addr, nil
 }
 
+// Dial connects to t as opts say and, when t has a STARTTLS protocol, runs
+// its upgrade: the next bytes to send on the returned connection are a TLS
+// ClientHello. The connection is bounded by the handshake byte limit and
+// ctx's deadline; the string is the address dialled ("" when no
+// connection was made). A failure is classified as Probe's are: a STARTTLS
+// dialogue that fails is 11220 with starttls-not-offered,
+// starttls-refused or starttls-protocol.
+func Dial(ctx context.Context, t target.Target, opts Options) (net.Conn, string, *Failure) {
+	return dial(ctx, t, opts)
+}
+
+// Dialer returns a function that makes a fresh connection to t with Dial,
+// a fresh STARTTLS dialogue included, on each call: the dial a scan's
+// handshakes take. Its error is a *Failure.
+func Dialer(t target.Target, opts Options) func(ctx context.Context) (net.Conn, error) {
+	return func(ctx context.Context) (net.Conn, error) {
+		conn, _, fail := dial(ctx, t, opts)
+		if fail != nil {
+			return nil, fail
+		}
+		return conn, nil
+	}
+}
+
 // dial connects to t as opts say and returns the connection bounded by the
-// handshake byte limit and ctx's deadline, and the address dialled.
+// handshake byte limit and ctx's deadline, upgraded when t has a STARTTLS
+// protocol, and the address dialled.
 func dial(ctx context.Context, t target.Target, opts Options) (net.Conn, string, *Failure) {
 	var d interface {
 		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
@@ -407,7 +452,35 @@ func dial(ctx context.Context, t target.Target, opts Options) (net.Conn, string,
 		// Bound every read and write, whatever the peer does.
 		_ = raw.SetDeadline(dl)
 	}
+	if t.StartTLS != "" {
+		err := starttls.Upgrade(ctx, raw, t.StartTLS, starttls.Options{Host: t.Host, Domain: opts.XMPPDomain})
+		if err != nil {
+			raw.Close()
+			return nil, addr, startTLSFailure(err, addr)
+		}
+	}
 	return raw, addr, nil
+}
+
+// startTLSFailure classifies a failed STARTTLS dialogue with addr.
+func startTLSFailure(err error, addr string) *Failure {
+	id := result.ProblemStartTLSProtocol
+	var se *starttls.Error
+	if errors.As(err, &se) {
+		switch se.Kind {
+		case starttls.KindNotOffered:
+			id = result.ProblemStartTLSNotOffered
+		case starttls.KindRefused:
+			id = result.ProblemStartTLSRefused
+		}
+	}
+	return &Failure{Code: result.CodeHandshake, ID: id, Detail: addr + ": " + err.Error(), Err: err}
+}
+
+// isStartTLS reports whether f is a failed STARTTLS dialogue.
+func isStartTLS(f *Failure) bool {
+	var se *starttls.Error
+	return errors.As(f.Err, &se)
 }
 
 // maxBytes is the handshake byte limit of opts.

@@ -63,6 +63,9 @@ type Config struct {
 	// decide.Apply judges. It is not called for a target cut short by the
 	// deadline, an interrupt or a local resource.
 	Stage func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem
+	// StartTLS, when set, is --starttls: the STARTTLS protocol of every
+	// target written without a scheme (target.ParseStartTLS).
+	StartTLS string
 	// Ordered makes Run emit results in input order. It holds at most
 	// OrderWindow(Concurrency) results: targets are not started further
 	// ahead of the oldest one not yet emitted.
@@ -334,7 +337,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 	if !utf8.ValidString(in.Raw) {
 		r.TargetRaw = []byte(r.Target)
 	}
-	t, err := target.Parse(in.Raw)
+	t, err := target.ParseStartTLS(in.Raw, cfg.StartTLS)
 	if err != nil {
 		msg := err.Error()
 		r.Problems = []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError,
@@ -342,7 +345,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		decide.Apply(&r, decide.Facts{Problems: r.Problems})
 		return r, true
 	}
-	r.Host, r.Port = t.Host, t.Port
+	r.Host, r.Port, r.StartTLS = t.Host, t.Port, t.StartTLS
 	cfg = in.Endpoint.apply(cfg)
 	if deadlinePassed(ctx, cfg) {
 		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}

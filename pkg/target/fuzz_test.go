@@ -20,6 +20,8 @@ var parseSeeds = []string{
 	"https://user:pw@host/",
 	"fe80::1%eth0",
 	"smtps://mail.example:2465/x?y#z",
+	"smtp://mail.example",
+	"postgres://db.example:6432/app?sslnegotiation=direct",
 	"\x00\xff[]:%@",
 }
 

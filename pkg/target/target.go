@@ -8,6 +8,7 @@ package target
 import (
 	"net"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -46,11 +47,78 @@ var plainSchemes = map[string]string{
 	"http": "https",
 	"ws":   "wss",
 	"dav":  "davs",
-	"smtp": "smtps",
-	"imap": "imaps",
-	"pop3": "pop3s",
-	"ldap": "ldaps",
-	"ftp":  "ftps",
+}
+
+// startTLSSchemes maps each scheme that upgrades a plaintext connection
+// to its STARTTLS protocol (package starttls names them); the default port
+// is the protocol's, from startTLSPorts.
+var startTLSSchemes = map[string]string{
+	"smtp":        "smtp",
+	"lmtp":        "lmtp",
+	"imap":        "imap",
+	"pop3":        "pop3",
+	"ftp":         "ftp",
+	"xmpp":        "xmpp",
+	"xmpp-server": "xmpp-server",
+	"sieve":       "sieve",
+	"ldap":        "ldap",
+	"nntp":        "nntp",
+	"postgres":    "postgres",
+	"postgresql":  "postgres",
+	"mysql":       "mysql",
+	// submission is SMTP on the message submission port.
+	"submission": "smtp",
+}
+
+// startTLSPorts is each STARTTLS protocol's default port.
+var startTLSPorts = map[string]int{
+	"smtp":            25,
+	"lmtp":            24,
+	"imap":            143,
+	"pop3":            110,
+	"ftp":             21,
+	"xmpp":            5222,
+	"xmpp-server":     5269,
+	"sieve":           4190,
+	"ldap":            389,
+	"nntp":            119,
+	"postgres":        5432,
+	"postgres-direct": 5432,
+	"mysql":           3306,
+}
+
+// schemeDefaultPort overrides the protocol's port for a scheme.
+var schemeDefaultPort = map[string]int{"submission": 587}
+
+// StartTLSProtocols returns the STARTTLS protocols a target may name, sorted.
+func StartTLSProtocols() []string {
+	out := make([]string, 0, len(startTLSPorts))
+	for p := range startTLSPorts {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// StartTLSPort returns proto's default port, and false when proto is not
+// a STARTTLS protocol.
+func StartTLSPort(proto string) (int, bool) {
+	p, ok := startTLSPorts[proto]
+	return p, ok
+}
+
+// Schemes returns every scheme Parse accepts, sorted: the implicit-TLS
+// ones and the STARTTLS ones.
+func Schemes() []string {
+	var out []string
+	for s := range schemePorts {
+		out = append(out, s)
+	}
+	for s := range startTLSSchemes {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Target is one parsed endpoint.
@@ -71,6 +139,11 @@ type Target struct {
 	// Line is the 1-based line of the target in a list file, or 0 when it
 	// did not come from a list. Parse leaves it 0; the caller sets it.
 	Line int
+	// StartTLS is the plaintext protocol upgraded to TLS before the
+	// handshake ("smtp", "postgres", one of StartTLSProtocols), from the
+	// scheme (smtp://) or --starttls; "" for implicit TLS. The certificate
+	// must still match Host.
+	StartTLS string
 }
 
 // Addr returns the address to dial, "host:port", with IPv6 hosts in
@@ -106,18 +179,51 @@ func (t Target) String() string {
 // wss, each with its own default port. Without a port or scheme the port is
 // DefaultPort. Surrounding white space is ignored.
 //
+// The STARTTLS schemes smtp (25), submission (587), lmtp (24), imap (143),
+// pop3 (110), ftp (21), xmpp (5222), xmpp-server (5269), sieve (4190),
+// ldap (389), nntp (119), postgres and postgresql (5432) and mysql (3306)
+// set StartTLS. postgres://host/?sslnegotiation=direct asks for
+// PostgreSQL 17's direct TLS instead (StartTLS "postgres-direct").
+//
 // Every error is a *ParseError that says what is wrong and how to fix it.
 func Parse(s string) (Target, error) {
+	t, _, err := parse(s)
+	return t, err
+}
+
+// ParseStartTLS is Parse for a run with --starttls proto: a target without
+// a scheme upgrades with proto, on proto's default port when it names
+// none. A target with a scheme keeps its own meaning. proto "" is Parse;
+// proto must otherwise be one of StartTLSProtocols.
+func ParseStartTLS(s, proto string) (Target, error) {
+	t, portGiven, err := parse(s)
+	if err != nil || proto == "" || t.Scheme != "" {
+		return t, err
+	}
+	port, ok := startTLSPorts[proto]
+	if !ok {
+		return Target{}, newError(t.Raw, "unknown STARTTLS protocol "+quote(proto),
+			"use one of "+strings.Join(StartTLSProtocols(), ", "))
+	}
+	t.StartTLS = proto
+	if !portGiven {
+		t.Port = port
+	}
+	return t, nil
+}
+
+// parse is Parse, and reports whether the target named its port.
+func parse(s string) (Target, bool, error) {
 	if len(s) > MaxTargetBytes {
-		return Target{}, newError(s, "target is longer than "+strconv.Itoa(MaxTargetBytes)+" bytes",
+		return Target{}, false, newError(s, "target is longer than "+strconv.Itoa(MaxTargetBytes)+" bytes",
 			"give one host or URL per argument or line")
 	}
 	raw := strings.TrimSpace(s)
 	if raw == "" {
-		return Target{}, newError(raw, "empty target", "give a host name, host:port or https:// URL")
+		return Target{}, false, newError(raw, "empty target", "give a host name, host:port or https:// URL")
 	}
 	if err := checkChars(raw); err != nil {
-		return Target{}, err
+		return Target{}, false, err
 	}
 
 	t := Target{Raw: raw, Port: DefaultPort}
@@ -126,16 +232,32 @@ func Parse(s string) (Target, error) {
 		scheme := strings.ToLower(rest[:i])
 		after := rest[i+3:]
 		if !validScheme(scheme) {
-			return Target{}, newError(raw, "malformed scheme "+quote(rest[:i]),
+			return Target{}, false, newError(raw, "malformed scheme "+quote(rest[:i]),
 				"write the target as https://HOST, HOST or HOST:PORT")
 		}
 		port, ok := schemePorts[scheme]
+		if proto, starttls := startTLSSchemes[scheme]; starttls {
+			port, ok = startTLSPorts[proto], true
+			if p, own := schemeDefaultPort[scheme]; own {
+				port = p
+			}
+			t.StartTLS = proto
+			if proto == "postgres" {
+				direct, err := postgresNegotiation(raw, after)
+				if err != nil {
+					return Target{}, false, err
+				}
+				if direct {
+					t.StartTLS = "postgres-direct"
+				}
+			}
+		}
 		if !ok {
 			if tls, plain := plainSchemes[scheme]; plain {
-				return Target{}, newError(raw, scheme+":// is not a TLS scheme",
+				return Target{}, false, newError(raw, scheme+":// is not a TLS scheme",
 					"use "+tls+":// instead")
 			}
-			return Target{}, newError(raw, "unsupported scheme "+quote(scheme),
+			return Target{}, false, newError(raw, "unsupported scheme "+quote(scheme),
 				"use https://, one of "+schemeList()+", or HOST:PORT")
 		}
 		t.Scheme = scheme
@@ -146,40 +268,41 @@ func Parse(s string) (Target, error) {
 			rest = rest[:j]
 		}
 		if rest == "" {
-			return Target{}, newError(raw, "no host after "+scheme+"://", "e.g. "+scheme+"://example.com/")
+			return Target{}, false, newError(raw, "no host after "+scheme+"://", "e.g. "+scheme+"://example.com/")
 		}
 	} else {
 		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
 			// A bare path start: "example.com/x", or "https:/example.com".
 			if k := strings.IndexByte(rest, ':'); k >= 0 && k < j && isKnownScheme(strings.ToLower(rest[:k])) && !isDigits(rest[k+1:j]) {
-				return Target{}, newError(raw, "missing \"//\" after "+quote(rest[:k+1]),
+				return Target{}, false, newError(raw, "missing \"//\" after "+quote(rest[:k+1]),
 					"write "+strings.ToLower(rest[:k])+"://HOST")
 			}
-			return Target{}, newError(raw, "unexpected "+strconv.QuoteRune(rune(rest[j]))+" in a target without a scheme",
+			return Target{}, false, newError(raw, "unexpected "+strconv.QuoteRune(rune(rest[j]))+" in a target without a scheme",
 				"a path, query or fragment needs a URL: https://"+truncate(rest, 40))
 		}
 		// "https:example.com" lacks its "//"; "https:443" is a host named
 		// https with a port.
 		if k := strings.IndexByte(rest, ':'); k >= 0 && isKnownScheme(strings.ToLower(rest[:k])) && !isDigits(rest[k+1:]) {
-			return Target{}, newError(raw, "missing \"//\" after "+quote(rest[:k+1]),
+			return Target{}, false, newError(raw, "missing \"//\" after "+quote(rest[:k+1]),
 				"write "+strings.ToLower(rest[:k])+"://"+truncate(rest[k+1:], 40))
 		}
 	}
 	authority := rest
 
 	if strings.Contains(authority, "@") {
-		return Target{}, newError(raw, "user name or password in the target",
+		return Target{}, false, newError(raw, "user name or password in the target",
 			"certgate never sends credentials; remove everything up to and including '@'")
 	}
 
 	host, portStr, bracketed, err := splitHostPort(raw, authority, t.Scheme != "")
 	if err != nil {
-		return Target{}, err
+		return Target{}, false, err
 	}
-	if portStr != "" {
+	portGiven := portStr != ""
+	if portGiven {
 		p, err := parsePort(raw, portStr)
 		if err != nil {
-			return Target{}, err
+			return Target{}, false, err
 		}
 		t.Port = p
 	}
@@ -187,27 +310,55 @@ func Parse(s string) (Target, error) {
 	if bracketed {
 		addr, err := parseIPv6(raw, host)
 		if err != nil {
-			return Target{}, err
+			return Target{}, false, err
 		}
 		t.Host, t.IsIP = addr.String(), true
-		return t, nil
+		return t, portGiven, nil
 	}
 	if strings.Count(host, ":") >= 2 {
 		// A bare IPv6 literal: splitHostPort only allows it without a scheme.
 		addr, err := parseIPv6(raw, host)
 		if err != nil {
-			return Target{}, err
+			return Target{}, false, err
 		}
 		t.Host, t.IsIP = addr.String(), true
-		return t, nil
+		return t, portGiven, nil
 	}
 
 	h, isIP, err := normaliseHost(raw, host)
 	if err != nil {
-		return Target{}, err
+		return Target{}, false, err
 	}
 	t.Host, t.IsIP = h, isIP
-	return t, nil
+	return t, portGiven, nil
+}
+
+// postgresNegotiation reads the sslnegotiation parameter of a postgres://
+// URL's query (after is the URL after "://"), as libpq does: "direct" is
+// PostgreSQL 17's direct TLS, "postgres" (the default) the SSLRequest.
+func postgresNegotiation(raw, after string) (bool, error) {
+	_, query, ok := strings.Cut(after, "?")
+	if !ok {
+		return false, nil
+	}
+	query, _, _ = strings.Cut(query, "#")
+	direct := false
+	for _, kv := range strings.Split(query, "&") {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != "sslnegotiation" {
+			continue
+		}
+		switch v {
+		case "direct":
+			direct = true
+		case "postgres":
+			direct = false
+		default:
+			return false, newError(raw, "sslnegotiation="+truncate(v, 40)+" is not a PostgreSQL TLS negotiation",
+				"use sslnegotiation=postgres (the SSLRequest, the default) or sslnegotiation=direct (PostgreSQL 17's direct TLS)")
+		}
+	}
+	return direct, nil
 }
 
 // checkChars rejects invalid UTF-8, white space, control characters and
@@ -262,12 +413,13 @@ func validScheme(s string) bool {
 func isKnownScheme(s string) bool {
 	_, tls := schemePorts[s]
 	_, plain := plainSchemes[s]
-	return tls || plain
+	_, starttls := startTLSSchemes[s]
+	return tls || plain || starttls
 }
 
 // schemeList names the accepted schemes other than https, for hints.
 func schemeList() string {
-	return "smtps, imaps, pop3s, ldaps, ftps, davs, wss"
+	return "smtps, imaps, pop3s, ldaps, ftps, davs, wss, the STARTTLS schemes smtp, submission, lmtp, imap, pop3, ftp, xmpp, xmpp-server, sieve, ldap, nntp, postgres, mysql"
 }
 
 // splitHostPort splits an authority into host and port. bracketed reports

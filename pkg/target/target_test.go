@@ -47,6 +47,23 @@ func TestParse(t *testing.T) {
 		{name: "ftps", in: "ftps://ftp.example.com", want: Target{Scheme: "ftps", Host: "ftp.example.com", Port: 990}},
 		{name: "davs", in: "davs://dav.example.com/x", want: Target{Scheme: "davs", Host: "dav.example.com", Port: 443}},
 		{name: "wss", in: "wss://ws.example.com/socket", want: Target{Scheme: "wss", Host: "ws.example.com", Port: 443}},
+		// STARTTLS schemes, each with its protocol's port.
+		{name: "smtp", in: "smtp://mail.example.com", want: Target{Scheme: "smtp", Host: "mail.example.com", Port: 25, StartTLS: "smtp"}},
+		{name: "submission", in: "submission://mail.example.com", want: Target{Scheme: "submission", Host: "mail.example.com", Port: 587, StartTLS: "smtp"}},
+		{name: "lmtp", in: "lmtp://mail.example.com", want: Target{Scheme: "lmtp", Host: "mail.example.com", Port: 24, StartTLS: "lmtp"}},
+		{name: "imap", in: "IMAP://mail.example.com", want: Target{Scheme: "imap", Host: "mail.example.com", Port: 143, StartTLS: "imap"}},
+		{name: "pop3", in: "pop3://mail.example.com", want: Target{Scheme: "pop3", Host: "mail.example.com", Port: 110, StartTLS: "pop3"}},
+		{name: "ftp", in: "ftp://ftp.example.com", want: Target{Scheme: "ftp", Host: "ftp.example.com", Port: 21, StartTLS: "ftp"}},
+		{name: "xmpp", in: "xmpp://chat.example.com", want: Target{Scheme: "xmpp", Host: "chat.example.com", Port: 5222, StartTLS: "xmpp"}},
+		{name: "xmpp-server", in: "xmpp-server://chat.example.com", want: Target{Scheme: "xmpp-server", Host: "chat.example.com", Port: 5269, StartTLS: "xmpp-server"}},
+		{name: "sieve", in: "sieve://mail.example.com", want: Target{Scheme: "sieve", Host: "mail.example.com", Port: 4190, StartTLS: "sieve"}},
+		{name: "ldap", in: "ldap://ldap.example.com/dc=example,dc=com", want: Target{Scheme: "ldap", Host: "ldap.example.com", Port: 389, StartTLS: "ldap"}},
+		{name: "nntp", in: "nntp://news.example.com", want: Target{Scheme: "nntp", Host: "news.example.com", Port: 119, StartTLS: "nntp"}},
+		{name: "postgres", in: "postgres://db.example.com/app", want: Target{Scheme: "postgres", Host: "db.example.com", Port: 5432, StartTLS: "postgres"}},
+		{name: "postgresql", in: "postgresql://db.example.com:6432", want: Target{Scheme: "postgresql", Host: "db.example.com", Port: 6432, StartTLS: "postgres"}},
+		{name: "postgres direct", in: "postgres://db.example.com/app?application_name=x&sslnegotiation=direct", want: Target{Scheme: "postgres", Host: "db.example.com", Port: 5432, StartTLS: "postgres-direct"}},
+		{name: "postgres negotiation postgres", in: "postgres://db.example.com?sslnegotiation=postgres", want: Target{Scheme: "postgres", Host: "db.example.com", Port: 5432, StartTLS: "postgres"}},
+		{name: "mysql", in: "mysql://db.example.com", want: Target{Scheme: "mysql", Host: "db.example.com", Port: 3306, StartTLS: "mysql"}},
 		{name: "scheme port overridden", in: "smtps://mail.example.com:2465", want: Target{Scheme: "smtps", Host: "mail.example.com", Port: 2465}},
 
 		// IDN.
@@ -79,7 +96,8 @@ func TestParse(t *testing.T) {
 		{name: "http", in: "http://example.com", wantErr: "use https:// instead"},
 		{name: "http upper-case", in: "HTTP://example.com", wantErr: "use https:// instead"},
 		{name: "ws", in: "ws://example.com", wantErr: "use wss:// instead"},
-		{name: "smtp", in: "smtp://example.com", wantErr: "use smtps:// instead"},
+		{name: "dav", in: "dav://example.com", wantErr: "use davs:// instead"},
+		{name: "postgres bad negotiation", in: "postgres://db.example.com/?sslnegotiation=tls", wantErr: "sslnegotiation=direct"},
 		{name: "unknown scheme", in: "gopher://example.com", wantErr: `unsupported scheme "gopher"`},
 		{name: "malformed scheme", in: "1x://example.com", wantErr: "malformed scheme"},
 		{name: "empty scheme", in: "://example.com", wantErr: "malformed scheme"},
@@ -454,5 +472,55 @@ func TestParseIDNRunes(t *testing.T) {
 	}
 	if ok == 0 {
 		t.Fatal("no international name parsed")
+	}
+}
+
+// TestParseStartTLS: --starttls gives a target without a scheme its
+// protocol and, when it names no port, the protocol's port; a target with
+// a scheme keeps its own meaning.
+func TestParseStartTLS(t *testing.T) {
+	tests := []struct {
+		in, proto string
+		want      Target
+		wantErr   string
+	}{
+		{in: "mail.example.com", proto: "smtp", want: Target{Host: "mail.example.com", Port: 25, StartTLS: "smtp"}},
+		{in: "mail.example.com:587", proto: "smtp", want: Target{Host: "mail.example.com", Port: 587, StartTLS: "smtp"}},
+		{in: "[2001:db8::1]", proto: "imap", want: Target{Host: "2001:db8::1", Port: 143, IsIP: true, StartTLS: "imap"}},
+		{in: "db.example.com", proto: "postgres-direct", want: Target{Host: "db.example.com", Port: 5432, StartTLS: "postgres-direct"}},
+		{in: "mail.example.com", proto: "", want: Target{Host: "mail.example.com", Port: 443}},
+		{in: "https://mail.example.com", proto: "smtp", want: Target{Scheme: "https", Host: "mail.example.com", Port: 443}},
+		{in: "imap://mail.example.com", proto: "smtp", want: Target{Scheme: "imap", Host: "mail.example.com", Port: 143, StartTLS: "imap"}},
+		{in: "mail.example.com", proto: "gopher", wantErr: "unknown STARTTLS protocol"},
+		{in: "mail example", proto: "smtp", wantErr: "white space"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in+"/"+tt.proto, func(t *testing.T) {
+			got, err := ParseStartTLS(tt.in, tt.proto)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ParseStartTLS(%q, %q) = %v, %v; want error containing %q", tt.in, tt.proto, got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Raw = ""
+			if got != tt.want {
+				t.Errorf("ParseStartTLS(%q, %q) = %#v, want %#v", tt.in, tt.proto, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStartTLSTables(t *testing.T) {
+	for scheme, proto := range startTLSSchemes {
+		if _, ok := StartTLSPort(proto); !ok {
+			t.Errorf("scheme %s: protocol %s has no default port", scheme, proto)
+		}
+	}
+	if got := len(Schemes()); got != len(schemePorts)+len(startTLSSchemes) {
+		t.Errorf("Schemes() has %d entries", got)
 	}
 }
