@@ -60,11 +60,6 @@ func (o *configOptions) load() error {
 	if len(o.Only) > 0 && len(o.endpoints) == 0 {
 		return usagef("--only %s: no endpoint of %s has that label (labels used: %s)", strings.Join(o.Only, ","), path, strings.Join(f.LabelNames(), ", "))
 	}
-	for _, e := range o.endpoints {
-		if e.StartTLS != "" {
-			return usagef("--config: %s:%d: starttls is not applied by this command yet: check that endpoint on its own, or remove starttls", path, e.Line)
-		}
-	}
 	return nil
 }
 
@@ -85,7 +80,7 @@ func (o *configOptions) inputs() ([]runner.Input, error) {
 // runnerEndpoint turns one endpoint's settings into the runner's.
 func (o *configOptions) runnerEndpoint(e config.Endpoint) (*runner.Endpoint, error) {
 	where := fmt.Sprintf("%s:%d", o.file.Path, e.Line)
-	ep := &runner.Endpoint{Addresses: e.Resolve, ServerName: e.SNI, WarnDays: e.WarnDays}
+	ep := &runner.Endpoint{Addresses: e.Resolve, ServerName: e.SNI, StartTLS: e.StartTLS, WarnDays: e.WarnDays}
 	if e.Client != "" {
 		p, err := clients.ByName(e.Client)
 		var unknown *clients.UnknownError

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certgate/certgate/internal/starttlsfake"
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 )
@@ -131,7 +133,7 @@ func TestCheckConfigErrors(t *testing.T) {
 		{"unknown key", "endpoints:\n  - target: a.test\n    warndays: 3\n", nil, ":3: unknown key \"warndays\" in an endpoint (did you mean warn_days?"},
 		{"bad value", "endpoints:\n  - target: a.test\n    resolve: a.test\n", nil, ":3: resolve \"a.test\" is not an IP address"},
 		{"unknown client", "endpoints:\n  - target: a.test\n    client: netscape-4\n", nil, ":2: client \"netscape-4\" is not a recorded client"},
-		{"starttls", "endpoints:\n  - target: a.test\n    starttls: smtp\n", nil, ":2: starttls is not applied"},
+		{"starttls", "endpoints:\n  - target: a.test\n    starttls: smtps\n", nil, ":3: starttls"},
 		{"only matches nothing", "endpoints:\n  - target: a.test\n    labels: {team: web}\n", []string{"--only", "team=mail"}, "--only team=mail: no endpoint"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,5 +163,36 @@ func TestCheckConfigFound(t *testing.T) {
 	var rs []result.Result
 	if err := json.Unmarshal([]byte(out), &rs); err != nil || code != 0 || len(rs) != 1 || rs[0].Host != "found.test" {
 		t.Errorf("exit %d, %v, %d results, stderr %s", code, err, len(rs), errOut)
+	}
+}
+
+// An endpoint's starttls upgrades that endpoint alone: the same bare
+// host:port is judged over SMTP STARTTLS and, without it, fails to shake
+// hands with a server that only speaks SMTP.
+func TestCheckConfigStartTLS(t *testing.T) {
+	p := newPKI(t, "Mail")
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.inter.Leaf(t, testpki.DNS("mx.test")).TLSCert(p.inter.Cert)}}
+	addr := starttlsfake.Start(t, starttlsfake.Config{Proto: "smtp", TLS: cfg})
+	port := portOfAddr(t, addr)
+	file := writeConfig(t, fmt.Sprintf(`endpoints:
+  - target: mx.test:%s
+    resolve: 127.0.0.1
+    starttls: smtp
+  - target: mx.test:%s
+    resolve: 127.0.0.1
+    sni: mx.test
+`, port, port))
+	code, rs, errOut := jsonResults(t, "--store", p.store, "--config", file, "-c", "1")
+	if len(rs) != 2 {
+		t.Fatalf("%d results, want 2 (exit %d, %s)", len(rs), code, errOut)
+	}
+	if r := rs[0]; r.Status != result.StatusOK || r.StartTLS != "smtp" {
+		t.Errorf("with starttls: %s %q (%s), want ok over smtp", r.Status, r.StartTLS, r.Detail)
+	}
+	if r := rs[1]; r.Status != result.StatusError || r.Code != result.CodeHandshake || r.StartTLS != "" {
+		t.Errorf("without starttls: %s %d %q, want error 11220 and no starttls", r.Status, r.Code, r.StartTLS)
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
 	}
 }

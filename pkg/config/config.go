@@ -119,8 +119,9 @@ var (
 // Grades are the values of expect.min_grade, best first.
 var Grades = []string{"A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M"}
 
-// StartTLSProtocols are the values of starttls.
-var StartTLSProtocols = []string{"smtp", "imap", "pop3", "ftp", "ldap", "xmpp", "postgres", "mysql"}
+// StartTLSProtocols are the values of starttls: the protocols of
+// --starttls.
+var StartTLSProtocols = target.StartTLSProtocols()
 
 // Find returns the path of certgate.yaml in dir, and whether it exists.
 func Find(dir string) (string, bool) {

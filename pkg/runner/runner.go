@@ -109,6 +109,9 @@ type Endpoint struct {
 	Addresses []string
 	// ServerName is the name sent in SNI and validated, in place of the host.
 	ServerName string
+	// StartTLS, when set, replaces Config.StartTLS for this target: the
+	// STARTTLS protocol of a target written without a scheme.
+	StartTLS string
 	// WarnDays, when set, replaces Config.WarnDays.
 	WarnDays *int
 	// Clients, when set, replace Config.Probe.Clients.
@@ -337,7 +340,11 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 	if !utf8.ValidString(in.Raw) {
 		r.TargetRaw = []byte(r.Target)
 	}
-	t, err := target.ParseStartTLS(in.Raw, cfg.StartTLS)
+	proto := cfg.StartTLS
+	if in.Endpoint != nil && in.Endpoint.StartTLS != "" {
+		proto = in.Endpoint.StartTLS
+	}
+	t, err := target.ParseStartTLS(in.Raw, proto)
 	if err != nil {
 		msg := err.Error()
 		r.Problems = []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError,
