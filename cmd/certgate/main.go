@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 // interruptGrace is how long certgate may take, after an interrupt, to write
 // the results it has: past it (stdout blocked, say) it exits anyway.
 const interruptGrace = 750 * time.Millisecond
+
+// signalEndsCleanly is set by a command whose normal end is a stop signal
+// (certgate serve): once it has stopped cleanly, it exits 0, not 128+signal.
+var signalEndsCleanly atomic.Bool
 
 // interruptSignals stop a run: each is handled as Ctrl-C is.
 var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
@@ -42,7 +47,9 @@ func main() {
 	code := run(ctx, os.Args[1:], ios)
 	select {
 	case sig := <-caught:
-		code = signalStatus(sig)
+		if !signalEndsCleanly.Load() {
+			code = signalStatus(sig)
+		}
 	default:
 	}
 	os.Exit(code)

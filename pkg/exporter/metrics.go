@@ -63,7 +63,7 @@ func (e *LabelError) Error() string {
 func (e *LabelError) Unwrap() error { return e.Err }
 
 // ErrLabelName is the cause of LabelName's error.
-var ErrLabelName = errors.New("not usable as a metric label name: use letters, digits and underscores, starting with a letter")
+var ErrLabelName = errors.New("not usable as a metric label name: use letters, digits and underscores, starting with a letter or underscore")
 
 // maxLabelName caps a label key's length.
 const maxLabelName = 100
@@ -71,7 +71,8 @@ const maxLabelName = 100
 // LabelName returns the Prometheus label name of a configured label key:
 // LabelPrefix and the key in snake_case ("Team-Name" → label_team_name).
 // A key that is empty, too long, or has characters other than ASCII
-// letters, digits, '_', '-', '.' and ' ' is an error wrapping ErrLabelName.
+// letters, digits, '_', '-', '.' and ' ', or starts with another character
+// than a letter or '_', is an error wrapping ErrLabelName.
 func LabelName(key string) (string, error) {
 	if key == "" || len(key) > maxLabelName {
 		return "", ErrLabelName
@@ -92,7 +93,7 @@ func LabelName(key string) (string, error) {
 		}
 	}
 	c := key[0]
-	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+	if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
 		return "", ErrLabelName
 	}
 	return b.String(), nil
