@@ -49,7 +49,7 @@ const minInterval = time.Second
 // stays under main's interruptGrace.
 const shutdownGrace = 500 * time.Millisecond
 
-func newServeCmd(ios *iostreams.IOStreams) *cobra.Command {
+func newServeCmd(ios *iostreams.IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
 	o := &serveOptions{IO: ios}
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -75,6 +75,9 @@ requests get up to half a second, and it exits 0.`,
   curl 'http://localhost:9219/probe?target=https://api.example.com'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
 			return runServe(cmd.Context(), o)
 		},
 	}

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/iostreams"
 )
 
 // serveFleet is a test CA and the --store file that trusts it.
@@ -92,5 +97,45 @@ func TestServeListed(t *testing.T) {
 	code, out, _ := cli(t, "", "--help")
 	if code != 0 || !strings.Contains(out, "serve") {
 		t.Errorf("certgate --help does not list serve:\n%s", out)
+	}
+}
+
+// TestServeDeployExample: the container arguments of the Kubernetes
+// example are a valid certgate serve command line.
+func TestServeDeployExample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "scripts", "deploy", "kubernetes.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args []string
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	for {
+		var doc struct {
+			Kind string `yaml:"kind"`
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Args []string `yaml:"args"`
+						} `yaml:"containers"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			break
+		}
+		if doc.Kind == "Deployment" && len(doc.Spec.Template.Spec.Containers) > 0 {
+			args = doc.Spec.Template.Spec.Containers[0].Args
+		}
+	}
+	if len(args) == 0 || args[0] != "serve" {
+		t.Fatalf("the Deployment's container arguments %q do not start with serve", args)
+	}
+	ios, _, _, _ := iostreams.Test()
+	cmd := newServeCmd(ios, func(_ context.Context, o *serveOptions) error { return o.validate() })
+	cmd.SetArgs(args[1:])
+	if err := cmd.Execute(); err != nil {
+		t.Errorf("certgate %s: %v", strings.Join(args, " "), err)
 	}
 }

@@ -46,6 +46,14 @@ const (
 	MetricEndpoints = "certgate_endpoints"
 )
 
+// MetricNames returns the names of every metric the exporter and /probe
+// give, besides the Go runtime's and the process's.
+func MetricNames() []string {
+	return []string{MetricNotAfter, MetricResultCode, MetricSuccess, MetricTrusted, MetricDuration, MetricGrade,
+		MetricLastCheck, MetricChecks, MetricCheckErrors, MetricSkipped, MetricStoreInfo, MetricEndpoints,
+		MetricProbeSuccess, MetricProbeDuration}
+}
+
 // LabelPrefix is put before the name of each configured label.
 const LabelPrefix = "label_"
 
