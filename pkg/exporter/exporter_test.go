@@ -2,6 +2,7 @@ package exporter
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -22,6 +23,8 @@ import (
 
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/probe"
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/target"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
@@ -532,5 +535,62 @@ func TestGradeRank(t *testing.T) {
 	}
 	if GradeRank("B") != 4 {
 		t.Errorf("GradeRank(B) = %v; the alert rules compare with 4", GradeRank("B"))
+	}
+}
+
+// TestGradeFromStage: an endpoint's stage (a scan) that grades the target
+// gives certgate_scan_grade, the grade's rank with the letter as a label.
+func TestGradeFromStage(t *testing.T) {
+	f := newFleet(t)
+	ep, _ := f.serve(t, testpki.Epoch.AddDate(0, 6, 0))
+	ep.Stage = func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
+		r.Scan = &result.Scan{Grade: &result.Grade{Grade: "C"}}
+		return nil
+	}
+	e, err := New([]Endpoint{ep}, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.CheckAll(context.Background())
+	fams, _, _ := scrape(t, e.Handler(), "/metrics")
+	if got := one(t, fams, MetricGrade, map[string]string{"target": ep.Target, "grade": "C"}); got != 3 {
+		t.Errorf("%s = %v, want 3 (C)", MetricGrade, got)
+	}
+}
+
+// TestAddresses: a host name served at two addresses with different leaves
+// has the expiry of each address's leaf, and the verdict of the worst.
+func TestAddresses(t *testing.T) {
+	f := newFleet(t)
+	good := f.root.Leaf(t, testpki.DNS("example.test"), testpki.Validity(testpki.Epoch.AddDate(0, -3, 0), testpki.Epoch.AddDate(0, 6, 0)))
+	soon := f.root.Leaf(t, testpki.DNS("example.test"), testpki.Validity(testpki.Epoch.AddDate(0, -3, 0), testpki.Epoch.AddDate(0, 0, 10)))
+	addr1 := testpki.ServeCert(t, good)
+	_, port, _ := net.SplitHostPort(addr1)
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.2", port))
+	if err != nil {
+		t.Skipf("127.0.0.2:%s cannot be listened on here: %v", port, err)
+	}
+	addr2 := testpki.ServeTLSOn(t, ln, &tls.Config{Certificates: []tls.Certificate{soon.TLSCert()}})
+	ep := Endpoint{Target: "https://example.test:" + port, WarnDays: 30,
+		Probe: probe.Options{Timeout: 5 * time.Second, DNS: probe.NewDNSCacheFunc(func(context.Context, string) ([]net.IPAddr, error) {
+			return []net.IPAddr{{IP: net.ParseIP("127.0.0.1")}, {IP: net.ParseIP("127.0.0.2")}}, nil
+		})}}
+	e, err := New([]Endpoint{ep}, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.CheckAll(context.Background())
+	fams, _, _ := scrape(t, e.Handler(), "/metrics")
+	one(t, fams, MetricResultCode, map[string]string{"status": "warn"})
+	for _, c := range []struct {
+		addr string
+		leaf *testpki.Leaf
+	}{{addr1, good}, {addr2, soon}} {
+		for _, pos := range []string{"leaf", "earliest"} {
+			got := one(t, fams, MetricNotAfter, map[string]string{"address": c.addr, "position": pos})
+			if want := float64(c.leaf.Cert.NotAfter.Unix()); got != want {
+				t.Errorf("%s %s notAfter = %v, want %v", c.addr, pos, got, want)
+			}
+		}
 	}
 }
