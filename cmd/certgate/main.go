@@ -23,6 +23,10 @@ const interruptGrace = 750 * time.Millisecond
 // (certgate serve): once it has stopped cleanly, it exits 0, not 128+signal.
 var signalEndsCleanly atomic.Bool
 
+// stopGrace, when set (in nanoseconds), replaces interruptGrace for a
+// command that needs longer to stop cleanly (certgate serve).
+var stopGrace atomic.Int64
+
 // interruptSignals stop a run: each is handled as Ctrl-C is.
 var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
@@ -39,8 +43,8 @@ func main() {
 		select {
 		case again := <-sigs:
 			sig = again // a second signal: stop now
-		case <-time.After(interruptGrace):
-			fmt.Fprintf(ios.ErrOut, "certgate: %s: the results could not all be written within %s; exiting without them\n", signalName(sig), interruptGrace)
+		case <-time.After(grace()):
+			fmt.Fprintf(ios.ErrOut, "certgate: %s: the results could not all be written within %s; exiting without them\n", signalName(sig), grace())
 		}
 		os.Exit(signalStatus(sig))
 	}()
@@ -53,6 +57,14 @@ func main() {
 	default:
 	}
 	os.Exit(code)
+}
+
+// grace is how long certgate may take to stop after an interrupt.
+func grace() time.Duration {
+	if g := stopGrace.Load(); g > 0 {
+		return time.Duration(g)
+	}
+	return interruptGrace
 }
 
 // signalStatus is the exit status after sig, as shells report it: 128 plus

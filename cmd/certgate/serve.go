@@ -45,9 +45,12 @@ type serveOptions struct {
 // second is load on the endpoints, not monitoring.
 const minInterval = time.Second
 
-// shutdownGrace bounds the wait for open HTTP requests at a stop signal; it
-// stays under main's interruptGrace.
-const shutdownGrace = 500 * time.Millisecond
+// shutdownGrace bounds the wait for open HTTP requests at a stop signal;
+// serveStopGrace, main's bound on the whole stop, leaves room for it.
+const (
+	shutdownGrace  = 2 * time.Second
+	serveStopGrace = 5 * time.Second
+)
 
 func newServeCmd(ios *iostreams.IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
 	o := &serveOptions{IO: ios}
@@ -69,7 +72,7 @@ interval, then every --interval (moved by up to a tenth either way); at most
 -c checks run at once, and a check still queued or running when its next one
 is due is skipped and counted (certgate_checks_skipped_total), never run
 twice. SIGTERM or SIGINT stops it: checks in flight are cancelled, open
-requests get up to half a second, and it exits 0.`,
+requests get up to two seconds, and it exits 0.`,
 		Example: `  certgate serve --listen :9219
   certgate serve --config /etc/certgate/certgate.yaml --interval 10m -c 16
   curl 'http://localhost:9219/probe?target=https://api.example.com'`,
@@ -307,6 +310,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err != nil {
 		return usagef("--listen %s: %v (choose another port, or stop what listens there)", o.Listen, err)
 	}
+	stopGrace.Store(int64(serveStopGrace))
 	fmt.Fprintf(o.IO.ErrOut, "certgate serve: listening on %s, checking %d %s from %s every %s\n",
 		ln.Addr(), e.Endpoints(), pluralWord(e.Endpoints(), "endpoint", "endpoints"), f.Path, o.Interval)
 
