@@ -594,3 +594,22 @@ func TestAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestJitter: the time to an endpoint's next check stays within a tenth of
+// the interval either way, and varies.
+func TestJitter(t *testing.T) {
+	for _, iv := range []time.Duration{time.Second, 5 * time.Minute, time.Hour} {
+		e := &Exporter{opts: Options{Interval: iv}}
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := e.jittered()
+			if d < iv-iv/10 || d > iv+iv/10 {
+				t.Fatalf("interval %s: next check after %s, outside ±10%%", iv, d)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 2 {
+			t.Errorf("interval %s: every next check after the same time (no jitter)", iv)
+		}
+	}
+}

@@ -26,7 +26,9 @@ func (e *Exporter) Handler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(e.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Each scrape renders every endpoint's series at once: a few at a time
+	// bound the memory, and more get 503 (Prometheus retries next time).
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: MaxScrapesInFlight}))
 	mux.HandleFunc("GET /probe", e.serveProbe)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -38,6 +40,9 @@ func (e *Exporter) Handler() http.Handler {
 	})
 	return mux
 }
+
+// MaxScrapesInFlight is the number of /metrics requests answered at once.
+const MaxScrapesInFlight = 4
 
 // Probe metric names: a probe's registry has these besides the certgate_
 // metrics of its one target.
