@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/certgate/certgate/pkg/clients"
+	"github.com/certgate/certgate/pkg/config"
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/report"
@@ -44,6 +46,11 @@ type checkOptions struct {
 
 	// UX holds --quiet and --proxy (progress.go, proxy.go).
 	UX uxOptions
+
+	// Config is --config and --only (config.go); Baseline is --baseline
+	// and --update-baseline (baseline.go).
+	Config   configOptions
+	Baseline baselineOptions
 
 	// Shard is --shard I/N; CPUProfile the hidden --cpuprofile (shard.go, profile.go).
 	Shard      string
@@ -75,7 +82,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 [IPv6]:port; the default port is 443. Every target yields exactly one result.`,
 		Example: `  certgate check https://api.example.com/hooks/sms
   certgate check -f endpoints.txt -o json | jq '.[] | select(.status != "ok")'
-  certgate check --resolve api.example.com:443:203.0.113.7 https://api.example.com`,
+  certgate check --resolve api.example.com:443:203.0.113.7 https://api.example.com
+  certgate check --config certgate.yaml --only team=payments --baseline prod.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Targets = args
 			if listClients {
@@ -100,6 +108,8 @@ A target is an https:// URL, host, host:port, an IPv4 address, or [IPv6] /
 	f.StringVar(&opts.Client, "client", "", "judge a handshake Go's client cannot make with this one recorded client `NAME` (see --list-clients); default: every recorded Java client")
 	f.BoolVar(&opts.FirstAddress, "first-address", false, "check a host name at the first of its addresses that answers, not at every address it resolves to")
 	f.DurationVar(&opts.Deadline, "deadline", 0, "bound the whole run: targets not done by then each get an error result (default none)")
+	addConfigFlags(cmd, &opts.Config)
+	addBaselineFlags(cmd, &opts.Baseline)
 	addUXFlags(cmd, &opts.UX)
 	addShardFlag(cmd, &opts.Shard)
 	addProfileFlag(cmd, &opts.CPUProfile)
@@ -127,8 +137,14 @@ func (o *checkOptions) validate() error {
 	if o.Deadline < 0 {
 		return usagef("--deadline: %s is negative (try --deadline 5m, or leave it out for no deadline)", o.Deadline)
 	}
-	if len(o.Targets) == 0 && len(o.Files) == 0 {
-		return usagef("no targets: give URLs or hosts as arguments, or a list with -f FILE (- for stdin)")
+	if err := o.Config.load(); err != nil {
+		return err
+	}
+	if len(o.Targets) == 0 && len(o.Files) == 0 && len(o.Config.endpoints) == 0 {
+		return usagef("no targets: give URLs or hosts as arguments, a list with -f FILE (- for stdin), or endpoints in ./" + config.FileName + " or --config PATH")
+	}
+	if err := o.Baseline.load(); err != nil {
+		return err
 	}
 	var err error
 	if o.shard, err = parseShard(o.Shard); err != nil {
@@ -251,12 +267,27 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 
 	// The reader stops at an interrupt between two reads; a read blocked
 	// on an open stdin is abandoned, and exit ends it.
+	fromConfig, err := o.Config.inputs()
+	if err != nil {
+		return err
+	}
 	inputs := make(chan runner.Input)
 	readErr := make(chan error, 1)
 	var sent, argsSent atomic.Int64
 	go func() {
 		defer close(inputs)
 		i := 0
+		for _, in := range fromConfig {
+			select {
+			case inputs <- in:
+			case <-ctx.Done():
+				readErr <- nil
+				return
+			}
+			sent.Add(1)
+			argsSent.Add(1)
+			i++
+		}
 		for _, a := range o.Targets {
 			select {
 			case inputs <- runner.Input{Raw: a, Index: i}:
@@ -320,6 +351,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		if _, err := stores.wait(); err != nil {
 			return err
 		}
+		if len(fromConfig) > 0 {
+			decide.AddChanges(&r, o.Config.addressExpectations(r.Index, &r))
+		}
+		r = o.Baseline.compare(r)
 		if cfg.Ordered {
 			// Results come in input order; numbered without the gaps
 			// other shards leave, the renderer writes each at once.
@@ -335,7 +370,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	prog.finish()
 	var intr *runner.Interrupted
 	if errors.As(runErr, &intr) || ctx.Err() != nil {
-		return finishInterrupted(ios, ren, o, listName, total+skipped, int(sent.Load())+len(o.Targets)-int(argsSent.Load()), readErr)
+		return finishInterrupted(ios, ren, o, listName, total+skipped, int(sent.Load())+len(fromConfig)+len(o.Targets)-int(argsSent.Load()), readErr)
 	}
 	// The embedded stores were parsed while the first targets were probed;
 	// their age is known now.
@@ -355,6 +390,9 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	}
 	if runErr != nil {
 		return fmt.Errorf("writing results: %w", runErr)
+	}
+	if err := o.Baseline.update(); err != nil {
+		return err
 	}
 	if failed > 0 {
 		return errFailOn

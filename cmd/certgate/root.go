@@ -132,6 +132,7 @@ reports every problem with the code that client would give:
 	root.AddCommand(newCheckCmd(ios, nil))
 	root.AddCommand(newVersionCmd(ios))
 	root.AddCommand(newVerifyCmd(ios, nil))
+	root.AddCommand(newDiffCmd(ios))
 	root.AddCommand(newRootsCmd(ios))
 	root.AddCommand(newManCmd(ios))
 	root.AddCommand(newServeCmd(ios, nil))

@@ -137,7 +137,7 @@ func serveTargets(t *testing.T) (f *serveFleet, cfg, good, expiring, expired str
 	target := func(e string) string {
 		return strings.TrimSpace(strings.TrimPrefix(strings.SplitN(e, "\n", 2)[0], "  - target:"))
 	}
-	cfg = writeConfig(t, t.TempDir(), entries...)
+	cfg = writeServeConfig(t, t.TempDir(), entries...)
 	return f, cfg, target(entries[0]), target(entries[1]), target(entries[2])
 }
 

@@ -48,8 +48,8 @@ func endpointYAML(host, addr, extra string) string {
 	return s
 }
 
-// writeConfig writes a certgate.yaml with the endpoint entries into dir.
-func writeConfig(t *testing.T, dir string, entries ...string) string {
+// writeServeConfig writes a certgate.yaml with the endpoint entries into dir.
+func writeServeConfig(t *testing.T, dir string, entries ...string) string {
 	t.Helper()
 	return writeFile(t, dir, "certgate.yaml", []byte("endpoints:\n"+strings.Join(entries, "")))
 }
@@ -58,7 +58,7 @@ func writeConfig(t *testing.T, dir string, entries ...string) string {
 // with bad flags, exits 2 and names the flag or the config line.
 func TestServeUsage(t *testing.T) {
 	dir := t.TempDir()
-	writeConfig(t, dir, "  - target: https://a.example\n")
+	writeServeConfig(t, dir, "  - target: https://a.example\n")
 	empty := writeFile(t, dir, "empty.yaml", []byte("endpoints: []\n"))
 	sni := writeFile(t, dir, "sni.yaml", []byte("endpoints:\n  - target: https://a.example\n    sni: b.example\n"))
 	dup := writeFile(t, dir, "dup.yaml", []byte("endpoints:\n  - target: https://a.example\n  - target: https://a.example\n"))

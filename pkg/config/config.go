@@ -407,8 +407,13 @@ func (p *parser) oneOf(n *yaml.Node, key string, values []string) (string, error
 		return "", err
 	}
 	for _, v := range values {
-		if strings.EqualFold(s, v) {
+		if s == v {
 			return v, nil
+		}
+	}
+	for _, v := range values {
+		if strings.EqualFold(s, v) {
+			return "", p.errf(n, "%s %q is not one of %s (did you mean %s?)", key, s, strings.Join(values, ", "), v)
 		}
 	}
 	return "", p.errf(n, "%s %q is not one of %s", key, s, strings.Join(values, ", "))

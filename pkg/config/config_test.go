@@ -35,7 +35,7 @@ endpoints:
     resolve: [203.0.113.7, "2001:db8::7"]
     sni: mail.example.net
     warn_days: 7
-    starttls: SMTP
+    starttls: smtp
     labels: {team: mail, env: staging}
     expect: {issuer: R11, min_grade: A, addresses: 2}
 `)

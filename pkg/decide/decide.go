@@ -44,6 +44,10 @@ const (
 	// KindLocal is certgate's own failure (a local resource ran out): an
 	// error makes the result error with code 0.
 	KindLocal
+	// KindChange is a change against a baseline (certgate diff, check
+	// --baseline): it never changes a store's verdict or the code;
+	// ApplyChanges and AddChanges judge it.
+	KindChange
 )
 
 // kinds lists every problem id that is not about the certificates. Every
@@ -64,6 +68,20 @@ var kinds = map[string]Kind{
 	result.ProblemClientFallback:   KindConnection,
 	result.ProblemClientRefuses:    KindConnection,
 	result.ProblemLocalResource:    KindLocal,
+	// Changes against a baseline (changes.go) are facts about two runs.
+	result.ProblemChangedRoot:     KindChange,
+	result.ProblemChangedIssuer:   KindChange,
+	result.ProblemChangedChain:    KindChange,
+	result.ProblemVerdictWorse:    KindChange,
+	result.ProblemKeyWeaker:       KindChange,
+	result.ProblemAddressDiffers:  KindChange,
+	result.ProblemLeafRollback:    KindChange,
+	result.ProblemAddressAdded:    KindChange,
+	result.ProblemAddressRemoved:  KindChange,
+	result.ProblemRenewed:         KindChange,
+	result.ProblemTargetAdded:     KindChange,
+	result.ProblemTargetRemoved:   KindChange,
+	result.ProblemExpectAddresses: KindChange,
 }
 
 // KindOf returns the kind of the problem id: connection, local, or (every

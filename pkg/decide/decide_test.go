@@ -93,6 +93,12 @@ func TestApply(t *testing.T) {
 		{name: "certificate error without a code is 11237", facts: Facts{Presented: 1, Problems: []result.Problem{certP(result.ProblemMalformedCertificate, 0, 0)}, Stores: []Store{pathStore("mozilla")}},
 			status: result.StatusFail, code: result.CodeNoPath, trust: map[string]result.Code{"mozilla": result.CodeNoPath}, notAft: &t1},
 
+		// A certgate.yaml pin that does not hold fails the target as no path to the expected root.
+		{name: "expect-root-mismatch fails though a store has a path", facts: Facts{Presented: 1, Problems: []result.Problem{certP(result.ProblemExpectRootMismatch, result.CodeNoPath, -1)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusFail, code: result.CodeNoPath, detail: "expect-root-mismatch", trust: map[string]result.Code{"mozilla": result.CodeNoPath}, notAft: &t1},
+		{name: "expect-issuer-mismatch fails", facts: Facts{Presented: 1, Problems: []result.Problem{certP(result.ProblemExpectIssuerMismatch, result.CodeNoPath, 0)}, Stores: []Store{pathStore("mozilla")}},
+			status: result.StatusFail, code: result.CodeNoPath, detail: "expect-issuer-mismatch", trust: map[string]result.Code{"mozilla": result.CodeNoPath}, notAft: &t1},
+
 		// Every precedence pair, within one store.
 		{name: "11237 over 11236", facts: Facts{Presented: 1, Problems: []result.Problem{certP(result.ProblemChainLeafNotFirst, result.CodeNoPath, 1)}, Stores: []Store{pathStore("mozilla", expired)}},
 			status: result.StatusFail, code: result.CodeNoPath, detail: "chain-leaf-not-first", trust: map[string]result.Code{"mozilla": result.CodeNoPath}, notAft: &t1},
@@ -222,6 +228,9 @@ func TestKindOf(t *testing.T) {
 		result.ProblemClientFallback:       KindConnection,
 		result.ProblemClientRefuses:        KindConnection,
 		result.ProblemChainNotRead:         KindCertificate,
+		result.ProblemExpectRootMismatch:   KindCertificate,
+		result.ProblemChangedRoot:          KindChange,
+		result.ProblemRenewed:              KindChange,
 	} {
 		if got := KindOf(id); got != want {
 			t.Errorf("KindOf(%s) = %d, want %d", id, got, want)

@@ -56,6 +56,9 @@ type Options struct {
 	// the host. A caller that checks every address of a name sets it once
 	// per address.
 	Address string
+	// ServerName, when set, is the name sent in SNI in place of the
+	// target's host (a certgate.yaml endpoint's sni).
+	ServerName string
 }
 
 // DefaultMaxHandshakeBytes is the default cap on bytes read from a peer
@@ -291,7 +294,13 @@ func weakSigned(chain []*x509.Certificate) (int, x509.SignatureAlgorithm, bool) 
 }
 
 func serverName(t target.Target, opts Options) string {
-	if opts.NoSNI || t.IsIP {
+	if opts.NoSNI {
+		return ""
+	}
+	if opts.ServerName != "" {
+		return opts.ServerName
+	}
+	if t.IsIP {
 		return ""
 	}
 	return t.Host

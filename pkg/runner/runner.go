@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
@@ -67,6 +68,9 @@ type Config struct {
 	// ahead of the oldest one not yet emitted.
 	Ordered bool
 
+	// endpoint is the settings of the target being checked, if any.
+	endpoint *Endpoint
+
 	// sem holds one token per handshake in flight, Concurrency in all:
 	// the addresses of a host name count against it.
 	sem chan struct{}
@@ -89,6 +93,45 @@ type Input struct {
 	Index int
 	// Line is the 1-based line in a list file, 0 for arguments.
 	Line int
+	// Endpoint, when set, holds the target's own settings (a certgate.yaml
+	// entry), which replace the run's.
+	Endpoint *Endpoint
+}
+
+// Endpoint is one target's own settings; each field set replaces the
+// run's for that target alone.
+type Endpoint struct {
+	// Addresses are the IP addresses to check the target at, every one,
+	// in place of resolving its host name.
+	Addresses []string
+	// ServerName is the name sent in SNI and validated, in place of the host.
+	ServerName string
+	// WarnDays, when set, replaces Config.WarnDays.
+	WarnDays *int
+	// Clients, when set, replace Config.Probe.Clients.
+	Clients []*clients.Profile
+	// Expect, when set, gathers more facts from the chain and each store's
+	// findings before the verdict (a config's pins); it runs at each
+	// address where a chain was presented.
+	Expect func(chain []result.Cert, stores []decide.Store) []result.Problem
+}
+
+// apply returns cfg with e's settings.
+func (e *Endpoint) apply(cfg Config) Config {
+	if e == nil {
+		return cfg
+	}
+	if e.ServerName != "" {
+		cfg.Probe.ServerName = e.ServerName
+	}
+	if e.WarnDays != nil {
+		cfg.WarnDays = *e.WarnDays
+	}
+	if len(e.Clients) > 0 {
+		cfg.Probe.Clients = e.Clients
+	}
+	cfg.endpoint = e
+	return cfg
 }
 
 // Interrupted is Run's error when its context was cancelled (by a signal,
@@ -300,6 +343,7 @@ func check(ctx context.Context, in Input, cfg Config) (result.Result, bool) {
 		return r, true
 	}
 	r.Host, r.Port = t.Host, t.Port
+	cfg = in.Endpoint.apply(cfg)
 	if deadlinePassed(ctx, cfg) {
 		r.Problems = []result.Problem{deadlineProblem(cfg, "before this target was checked")}
 		decide.Apply(&r, decide.Facts{Problems: r.Problems})
@@ -381,10 +425,17 @@ func judge(ctx context.Context, t target.Target, r result.Result, cfg Config, ob
 		if cfg.LoadStores != nil {
 			stores = cfg.LoadStores()
 		}
-		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: t.Host, WebPKI: true, RSAKeyExchange: rsaKeyExchange(obs.TLS)})
+		host := t.Host
+		if cfg.Probe.ServerName != "" {
+			host = cfg.Probe.ServerName
+		}
+		out := verify.Check(certs, stores, verify.Options{At: cfg.At, WarnDays: cfg.WarnDays, Host: host, WebPKI: true, RSAKeyExchange: rsaKeyExchange(obs.TLS)})
 		r.Chain = out.Chain
 		facts.Presented, facts.ChainNotAfter, facts.Stores = out.Facts.Presented, out.Facts.ChainNotAfter, out.Facts.Stores
 		facts.Problems = append(facts.Problems, out.Facts.Problems...)
+		if cfg.endpoint != nil && cfg.endpoint.Expect != nil {
+			facts.Problems = append(facts.Problems, cfg.endpoint.Expect(r.Chain, facts.Stores)...)
+		}
 	}
 	if cfg.Stage != nil {
 		facts.Problems = append(facts.Problems, cfg.Stage(ctx, t, obs, &r)...)
@@ -450,6 +501,13 @@ func deadlineOrInterrupted(ctx context.Context, cfg Config, r result.Result) (re
 // proxy, --first-address. When the name does not resolve, it returns the
 // probe's observation of that instead, so the lookup is not made twice.
 func addresses(ctx context.Context, t target.Target, cfg Config) ([]string, *probe.Observation) {
+	if cfg.endpoint != nil && len(cfg.endpoint.Addresses) > 0 && cfg.Probe.Dialer == nil {
+		addrs := make([]string, 0, len(cfg.endpoint.Addresses))
+		for _, a := range cfg.endpoint.Addresses {
+			addrs = append(addrs, net.JoinHostPort(a, strconv.Itoa(t.Port)))
+		}
+		return addrs, nil
+	}
 	if cfg.FirstAddress || t.IsIP || cfg.Probe.Dialer != nil || cfg.Probe.DNS == nil || cfg.Probe.Address != "" {
 		return nil, nil
 	}
