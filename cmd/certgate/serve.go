@@ -7,16 +7,17 @@ import (
 	"net"
 	"net/http"
 	"path"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/config"
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/exporter"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/probe"
+	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
@@ -39,6 +40,9 @@ type serveOptions struct {
 	// Dir is where certgate.yaml is looked for without --config; tests
 	// set it.
 	Dir string
+
+	// clients are --client's recorded clients, set by runServe.
+	clients []*clients.Profile
 }
 
 // minInterval is the shortest --interval: checking more often than each
@@ -125,41 +129,38 @@ func (o *serveOptions) validate() error {
 	return nil
 }
 
-// loadServeConfig reads --config, or certgate.yaml in the working
-// directory; there must be one.
-func (o *serveOptions) loadConfig() (*config.File, error) {
-	p := o.Config
-	if p == "" {
+// loadConfig reads --config, or certgate.yaml in the working directory
+// (there must be one), and keeps the endpoints --only selects.
+func (o *serveOptions) loadConfig() (*configOptions, error) {
+	co := &configOptions{Path: o.Config, Only: o.Only}
+	if co.Path == "" {
 		dir := o.Dir
 		if dir == "" {
 			dir = "."
 		}
-		found, ok := config.Find(dir)
+		p, ok := config.Find(dir)
 		if !ok {
 			return nil, usagef("--config: no %s in the working directory: certgate serve checks the endpoints of a config file; give one with --config PATH", config.FileName)
 		}
-		p = found
+		co.Path = p
 	}
-	f, err := config.Load(p)
-	var ce *config.Error
-	if errors.As(err, &ce) {
-		return nil, usagef("--config: %v", err)
+	if err := co.load(); err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return nil, usagef("--config %s: %v", p, err)
+	if len(co.endpoints) == 0 {
+		return nil, usagef("--config: %s lists no endpoints: add them under endpoints:, one - target: HOST each", co.file.Path)
 	}
-	return f, nil
+	return co, nil
 }
 
-// serveEndpoints turns the configuration's endpoints into the exporter's,
-// with the flags as the last defaults. A setting serve cannot honour yet is
-// an error naming the line, never ignored silently.
-func (o *serveOptions) serveEndpoints(f *config.File, eps []config.Endpoint) ([]exporter.Endpoint, error) {
-	senders := map[string][]*clients.Profile{}
-	out := make([]exporter.Endpoint, 0, len(eps))
-	for _, ce := range eps {
-		where := fmt.Sprintf("%s:%d", f.Path, ce.Line)
-		ep, err := o.serveEndpoint(ce, where, senders)
+// serveEndpoints turns the configuration's endpoints into the exporter's:
+// each with its own settings as certgate check applies them (addresses,
+// sni, warn_days, client, root and issuer pins, expected addresses), the
+// flags as the last defaults.
+func (o *serveOptions) serveEndpoints(co *configOptions) ([]exporter.Endpoint, error) {
+	out := make([]exporter.Endpoint, 0, len(co.endpoints))
+	for _, ce := range co.endpoints {
+		ep, err := o.serveEndpoint(co, ce)
 		if err != nil {
 			return nil, err
 		}
@@ -168,74 +169,32 @@ func (o *serveOptions) serveEndpoints(f *config.File, eps []config.Endpoint) ([]
 	return out, nil
 }
 
-func (o *serveOptions) serveEndpoint(ce config.Endpoint, where string, senders map[string][]*clients.Profile) (exporter.Endpoint, error) {
+func (o *serveOptions) serveEndpoint(co *configOptions, ce config.Endpoint) (exporter.Endpoint, error) {
+	where := fmt.Sprintf("%s:%d", co.file.Path, ce.Line)
 	ep := exporter.Endpoint{Target: ce.Target, Labels: ce.Labels, WarnDays: o.WarnDays, Where: where,
-		Probe: probe.Options{Timeout: o.Timeout}}
-	if ce.SNI != "" {
-		return ep, usagef("%s: sni is not supported by certgate serve yet: check this endpoint with certgate check, or remove sni", where)
+		Probe: probe.Options{Timeout: o.Timeout, Clients: o.clients}}
+	settings, err := co.runnerEndpoint(ce)
+	if err != nil {
+		return ep, err
 	}
-	if ce.StartTLS != "" {
-		return ep, usagef("%s: starttls is not supported by certgate serve yet: remove the endpoint or its starttls", where)
-	}
-	if ce.WarnDays != nil {
-		ep.WarnDays = *ce.WarnDays
-	}
-	name := ce.Client
-	if name == "" {
-		name = o.Client
-	}
-	cs, ok := senders[name]
-	if !ok && ce.Client != "" {
-		p, err := clients.ByName(name)
-		var unknown *clients.UnknownError
-		if errors.As(err, &unknown) {
-			return ep, usagef("%s: client %q is not a recorded client; use one of %s (certgate check --list-clients describes them)", where, name, strings.Join(unknown.Known, ", "))
-		}
-		if err != nil {
-			return ep, fmt.Errorf("%s: client %s: reading the embedded client profile: %w (the binary is damaged: rebuild it)", where, name, err)
-		}
-		cs = []*clients.Profile{p}
-		senders[name] = cs
-	}
-	if !ok && ce.Client == "" {
-		var err error
-		if cs, err = senderClients(name); err != nil {
-			return ep, err
-		}
-		senders[name] = cs
-	}
-	ep.Probe.Clients = cs
-	if len(ce.Resolve) > 0 {
-		ep.Probe.DNS = staticDNS(ce.Resolve)
+	ep.Settings = settings
+	if x := ce.Expect; x.Addresses != nil {
+		ep.Finish = func(r *result.Result) { decide.AddChanges(r, x.AddressesProblem(r, where)) }
 	}
 	return ep, nil
-}
-
-// staticDNS answers every lookup with addrs: an endpoint's resolve list,
-// each address of which is checked as a host name's addresses are.
-func staticDNS(addrs []string) *probe.DNSCache {
-	ips := make([]net.IPAddr, 0, len(addrs))
-	for _, a := range addrs {
-		a = strings.TrimSuffix(strings.TrimPrefix(a, "["), "]")
-		host, zone, _ := strings.Cut(a, "%")
-		if ip := net.ParseIP(host); ip != nil {
-			ips = append(ips, net.IPAddr{IP: ip, Zone: zone})
-		}
-	}
-	return probe.NewDNSCacheFunc(func(context.Context, string) ([]net.IPAddr, error) { return ips, nil })
 }
 
 // modules are the settings /probe?module= names: "default" (and no module)
 // is the configuration's defaults, and each recorded client's name is the
 // defaults judged by that client alone.
-func (o *serveOptions) modules(f *config.File) (map[string]exporter.Endpoint, error) {
-	d := f.Defaults
+func (o *serveOptions) modules(co *configOptions) (map[string]exporter.Endpoint, error) {
+	d := co.file.Defaults
 	d.Target = "/probe"
-	senders := map[string][]*clients.Profile{}
-	base, err := o.serveEndpoint(d, f.Path+" (defaults)", senders)
+	base, err := o.serveEndpoint(co, d)
 	if err != nil {
 		return nil, err
 	}
+	base.Where = co.file.Path + " (defaults)"
 	m := map[string]exporter.Endpoint{"": base, "default": base}
 	all, err := clients.All()
 	if err != nil {
@@ -243,7 +202,9 @@ func (o *serveOptions) modules(f *config.File) (map[string]exporter.Endpoint, er
 	}
 	for _, p := range all {
 		ep := base
-		ep.Probe.Clients = []*clients.Profile{p}
+		s := *base.Settings
+		s.Clients = []*clients.Profile{p}
+		ep.Settings = &s
 		m[p.Name] = ep
 	}
 	return m, nil
@@ -253,34 +214,30 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	f, err := o.loadConfig()
+	co, err := o.loadConfig()
 	if err != nil {
 		return err
 	}
-	chosen := f.Only(o.Only)
-	if len(chosen) == 0 {
-		if len(o.Only) > 0 {
-			return usagef("--only: no endpoint of %s has a label %s (see the labels: of its endpoints)", f.Path, strings.Join(o.Only, " or "))
-		}
-		return usagef("--config: %s lists no endpoints: add them under endpoints:, one - target: HOST each", f.Path)
+	if o.clients, err = senderClients(o.Client); err != nil {
+		return err
 	}
-	eps, err := o.serveEndpoints(f, chosen)
+	eps, err := o.serveEndpoints(co)
 	if err != nil {
 		return err
 	}
-	mods, err := o.modules(f)
+	mods, err := o.modules(co)
 	if err != nil {
 		return err
 	}
-	expects := 0
-	for _, ce := range chosen {
-		if ce.Expect != (config.Expect{}) {
-			expects++
+	grades := 0
+	for _, ce := range co.endpoints {
+		if ce.Expect.MinGrade != "" {
+			grades++
 		}
 	}
-	if expects > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "certgate serve: warning: expect: is not checked by certgate serve yet (%d %s of %s set it); use certgate check for expectations\n",
-			expects, pluralWord(expects, "endpoint", "endpoints"), f.Path)
+	if grades > 0 {
+		fmt.Fprintf(o.IO.ErrOut, "certgate serve: warning: expect.min_grade is not checked by certgate serve yet (%d %s of %s set it); use certgate scan --min-grade\n",
+			grades, pluralWord(grades, "endpoint", "endpoints"), co.file.Path)
 	}
 	common := &commonOptions{Stores: o.Stores, CAFiles: o.CAFiles}
 	stores, err := loadStores(common)
@@ -312,7 +269,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	}
 	stopGrace.Store(int64(serveStopGrace))
 	fmt.Fprintf(o.IO.ErrOut, "certgate serve: listening on %s, checking %d %s from %s every %s\n",
-		ln.Addr(), e.Endpoints(), pluralWord(e.Endpoints(), "endpoint", "endpoints"), f.Path, o.Interval)
+		ln.Addr(), e.Endpoints(), pluralWord(e.Endpoints(), "endpoint", "endpoints"), co.file.Path, o.Interval)
 
 	// Checks and /probe requests run under work, which a stop signal ends.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))

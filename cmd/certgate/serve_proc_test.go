@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/certgate/certgate/internal/promtest"
+	"github.com/certgate/certgate/internal/testpki"
 )
 
 // serveProc is a certgate serve process and what it said on stderr.
@@ -296,5 +298,36 @@ scrape_configs:
 		if s.Value != 1 {
 			t.Errorf("up%v = 0: prometheus could not scrape certgate serve", s.Labels)
 		}
+	}
+}
+
+// TestServeEndpointSettings: serve applies an endpoint's own settings as
+// check does: sni, resolve, issuer pins and expected addresses.
+func TestServeEndpointSettings(t *testing.T) {
+	f := newServeFleet(t)
+	now := time.Now()
+	leaf := f.root.Leaf(t, testpki.DNS("good.test"), testpki.Validity(now.AddDate(0, -3, 0), now.AddDate(0, 6, 0)))
+	addr := testpki.ServeCert(t, leaf)
+	_, port, _ := net.SplitHostPort(addr)
+	alias := "https://alias.test:" + port
+	pinned := "https://good.test:" + port
+	counted := "good.test:" + port
+	cfg := writeServeConfig(t, t.TempDir(),
+		"  - target: "+alias+"\n    resolve: 127.0.0.1\n    sni: good.test\n",
+		"  - target: "+pinned+"\n    resolve: 127.0.0.1\n    expect: {issuer: No Such Issuing CA}\n",
+		"  - target: "+counted+"\n    resolve: 127.0.0.1\n    expect: {addresses: 2}\n",
+	)
+	p := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1s")
+	p.waitMetrics(t,
+		fmt.Sprintf(`certgate_result_code{status="ok",target=%q} 0`, alias),
+		fmt.Sprintf(`certgate_result_code{status="fail",target=%q} 11237`, pinned),
+		fmt.Sprintf(`certgate_result_code{status="warn",target=%q} 0`, counted),
+	)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-p.done
+	if code := waitStatus(t, p.cmd); code != 0 {
+		t.Errorf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.errText())
 	}
 }

@@ -60,7 +60,7 @@ func TestServeUsage(t *testing.T) {
 	dir := t.TempDir()
 	writeServeConfig(t, dir, "  - target: https://a.example\n")
 	empty := writeFile(t, dir, "empty.yaml", []byte("endpoints: []\n"))
-	sni := writeFile(t, dir, "sni.yaml", []byte("endpoints:\n  - target: https://a.example\n    sni: b.example\n"))
+	starttls := writeFile(t, dir, "starttls.yaml", []byte("endpoints:\n  - target: a.example:25\n    starttls: smtp\n"))
 	dup := writeFile(t, dir, "dup.yaml", []byte("endpoints:\n  - target: https://a.example\n  - target: https://a.example\n"))
 	badClient := writeFile(t, dir, "client.yaml", []byte("endpoints:\n  - target: https://a.example\n    client: netscape-4\n"))
 	for _, c := range []struct {
@@ -78,7 +78,7 @@ func TestServeUsage(t *testing.T) {
 		{"timeout", dir, []string{"--timeout", "0s"}, "--timeout"},
 		{"listen", dir, []string{"--listen", "9219"}, "--listen"},
 		{"probe-allow", dir, []string{"--probe-allow", "[a"}, "--probe-allow"},
-		{"sni", dir, []string{"--config", sni}, "sni.yaml:2"},
+		{"starttls", dir, []string{"--config", starttls}, "starttls.yaml:2"},
 		{"duplicate", dir, []string{"--config", dup}, "dup.yaml:3"},
 		{"unknown client", dir, []string{"--config", badClient}, "client.yaml:2"},
 		{"arguments", dir, []string{"https://a.example"}, "no arguments"},

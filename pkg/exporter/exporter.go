@@ -39,6 +39,13 @@ type Endpoint struct {
 	// Probe holds the handshake settings: Timeout, Resolve, NoSNI,
 	// Clients. Address and DNS are set per check.
 	Probe probe.Options
+	// Settings are the target's own settings (a certgate.yaml entry's
+	// addresses, server name, warn days, client and pins), which replace
+	// the others for it; nil for none.
+	Settings *runner.Endpoint
+	// Finish, when set, adds the facts known only once the result is
+	// complete (an expected number of addresses) through package decide.
+	Finish func(r *result.Result)
 	// WarnDays warns about certificates that expire within this many days.
 	WarnDays int
 	// Stage, when set, is the per-target stage of the check (a scan): its
@@ -319,9 +326,12 @@ func (e *Exporter) checkEndpoint(ctx context.Context, ep Endpoint) (*Summary, bo
 			return nil
 		},
 	}
-	r := runner.Check(ctx, runner.Input{Raw: ep.Target}, cfg)
+	r := runner.Check(ctx, runner.Input{Raw: ep.Target, Endpoint: ep.Settings}, cfg)
 	if ctx.Err() != nil {
 		return nil, false
+	}
+	if ep.Finish != nil {
+		ep.Finish(&r)
 	}
 	return summarize(&r, rec, e.opts.Now()), true
 }
