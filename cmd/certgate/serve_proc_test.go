@@ -6,10 +6,12 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -209,9 +211,15 @@ func TestServePrometheus(t *testing.T) {
 	promtest.Need(t, "prometheus")
 	f, cfg, good, expiring, expired := serveTargets(t)
 	p := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1s")
+	rules, err := filepath.Abs(filepath.Join("..", "..", "scripts", "deploy", "alerts.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	prom := promtest.Start(t, fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files: [%q]
 scrape_configs:
   - job_name: certgate
     static_configs:
@@ -222,7 +230,7 @@ scrape_configs:
       target: [%q]
     static_configs:
       - targets: [%q]
-`, p.addr, expired, p.addr))
+`, rules, p.addr, expired, p.addr))
 
 	codes := prom.WaitQuery(t, `certgate_result_code{job="certgate"}`, 60*time.Second, func(s []promtest.Sample) bool { return len(s) == 3 })
 	want := map[string]struct {
@@ -290,6 +298,20 @@ scrape_configs:
 	if len(pc) != 1 || pc[0].Value != 11236 || pc[0].Labels["target"] != expired {
 		t.Errorf("certgate_result_code of the probe = %v, want 11236 for %s", pc, expired)
 	}
+	// The example alert rules, evaluated by Prometheus on these series:
+	// pending (their for: has not passed) for exactly these targets.
+	wantAlerts := map[string]bool{
+		"CertificateExpiringSoon " + expiring: true,
+		"CertificateExpiringSoon " + expired:  true,
+		"CertificateExpired " + expired:       true,
+	}
+	prom.WaitQuery(t, `ALERTS`, 30*time.Second, func(s []promtest.Sample) bool {
+		got := map[string]bool{}
+		for _, a := range s {
+			got[a.Labels["alertname"]+" "+a.Labels["target"]] = true
+		}
+		return maps.Equal(got, wantAlerts)
+	})
 	up, err := prom.Query(t.Context(), `up`)
 	if err != nil {
 		t.Fatal(err)
