@@ -301,3 +301,30 @@ func TestUpdateBaseline(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffJSONL: a run written with -o jsonl compares with the same run
+// written with -o json, and finds no change.
+func TestDiffJSONL(t *testing.T) {
+	p := newDiffPKI(t)
+	a, _, port := twoAddresses(t)
+	a.set(p.leaf(t, p.interA, -30), p.interA.Cert)
+	target := fmt.Sprintf("https://diff.test:%d/", port)
+	resolve := fmt.Sprintf("--resolve=diff.test:%d:127.0.0.1", port)
+	dir := t.TempDir()
+	files := map[string]string{}
+	for _, format := range []string{"json", "jsonl"} {
+		code, out, errOut := cli(t, "", "check", "-o", format, epochArg, "--store", p.store, resolve, target)
+		if code != 0 {
+			t.Fatalf("check -o %s: exit %d: %s", format, code, errOut)
+		}
+		files[format] = filepath.Join(dir, "run."+format)
+		if err := os.WriteFile(files[format], []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := cli(t, "", "diff", "-o", "jsonl", files["jsonl"], files["json"])
+	var r result.Result
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 0 || r.Status != result.StatusOK || len(r.Problems) != 0 {
+		t.Errorf("diff jsonl json: exit %d, %v, %+v (%s)", code, err, r, errOut)
+	}
+}

@@ -102,3 +102,17 @@ func addChanges(r *result.Result, changes []result.Problem) {
 	}
 	set(r, status, code, worst.Message)
 }
+
+// kindRank orders kinds in a problem list: certgate's own failure first,
+// then the connection, the certificates, and changes against a baseline.
+func kindRank(k Kind) int {
+	switch k {
+	case KindLocal:
+		return 0
+	case KindConnection:
+		return 1
+	case KindCertificate:
+		return 2
+	}
+	return 3
+}

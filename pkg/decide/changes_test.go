@@ -79,3 +79,13 @@ func TestAddChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestAddChangesOrder: a result's own problems come before its changes of
+// the same severity.
+func TestAddChangesOrder(t *testing.T) {
+	r := result.Result{Status: result.StatusFail, Code: result.CodeExpired, Problems: []result.Problem{errP(result.ProblemExpired, result.CodeExpired)}}
+	AddChanges(&r, []result.Problem{change(result.ProblemChangedRoot, 0)})
+	if len(r.Problems) != 2 || r.Problems[0].ID != result.ProblemExpired || r.Problems[1].ID != result.ProblemChangedRoot {
+		t.Errorf("problems %+v: want expired, then changed-root", r.Problems)
+	}
+}

@@ -380,7 +380,7 @@ func sortProblems(ps []result.Problem) []result.Problem {
 			return sev[a.Severity] < sev[b.Severity]
 		}
 		if ka, kb := KindOf(a.ID), KindOf(b.ID); ka != kb {
-			return ka > kb // local, then connection, then certificate
+			return kindRank(ka) < kindRank(kb) // local, then connection, then certificate, then changes
 		}
 		if ma, mb := a.ID == result.ProblemMalformedCertificate, b.ID == result.ProblemMalformedCertificate; ma != mb {
 			return ma // what could not be parsed explains the rest
