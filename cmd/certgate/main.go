@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -17,6 +18,14 @@ import (
 // interruptGrace is how long certgate may take, after an interrupt, to write
 // the results it has: past it (stdout blocked, say) it exits anyway.
 const interruptGrace = 750 * time.Millisecond
+
+// signalEndsCleanly is set by a command whose normal end is a stop signal
+// (certgate serve): once it has stopped cleanly, it exits 0, not 128+signal.
+var signalEndsCleanly atomic.Bool
+
+// stopGrace, when set (in nanoseconds), replaces interruptGrace for a
+// command that needs longer to stop cleanly (certgate serve).
+var stopGrace atomic.Int64
 
 // interruptSignals stop a run: each is handled as Ctrl-C is.
 var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
@@ -34,18 +43,28 @@ func main() {
 		select {
 		case again := <-sigs:
 			sig = again // a second signal: stop now
-		case <-time.After(interruptGrace):
-			fmt.Fprintf(ios.ErrOut, "certgate: %s: the results could not all be written within %s; exiting without them\n", signalName(sig), interruptGrace)
+		case <-time.After(grace()):
+			fmt.Fprintf(ios.ErrOut, "certgate: %s: the results could not all be written within %s; exiting without them\n", signalName(sig), grace())
 		}
 		os.Exit(signalStatus(sig))
 	}()
 	code := run(ctx, os.Args[1:], ios)
 	select {
 	case sig := <-caught:
-		code = signalStatus(sig)
+		if !signalEndsCleanly.Load() {
+			code = signalStatus(sig)
+		}
 	default:
 	}
 	os.Exit(code)
+}
+
+// grace is how long certgate may take to stop after an interrupt.
+func grace() time.Duration {
+	if g := stopGrace.Load(); g > 0 {
+		return time.Duration(g)
+	}
+	return interruptGrace
 }
 
 // signalStatus is the exit status after sig, as shells report it: 128 plus

@@ -136,6 +136,7 @@ reports every problem with the code that client would give:
 	root.AddCommand(newRootsCmd(ios))
 	root.AddCommand(newManCmd(ios))
 	root.AddCommand(newPreflightCmd(ios))
+	root.AddCommand(newServeCmd(ios, nil))
 	// The commands Cobra adds itself, made now so that they get the exit
 	// statuses too; the completion commands keep the output they see now.
 	root.SetIn(ios.In)

@@ -1,0 +1,79 @@
+package exporter
+
+import (
+	"crypto/x509"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/truststore"
+)
+
+// TestSummaryHoldsNoCertificates: what the exporter keeps of a result
+// cannot reach a certificate, parsed or summarised, so its memory per
+// endpoint does not grow with the chains served.
+func TestSummaryHoldsNoCertificates(t *testing.T) {
+	banned := map[reflect.Type]bool{
+		reflect.TypeFor[x509.Certificate](): true,
+		reflect.TypeFor[result.Cert]():      true,
+		reflect.TypeFor[result.Result]():    true,
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(typ reflect.Type, path string)
+	walk = func(typ reflect.Type, path string) {
+		if banned[typ] {
+			t.Errorf("%s is a %s", path, typ)
+			return
+		}
+		if seen[typ] {
+			return
+		}
+		seen[typ] = true
+		switch typ.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(typ.Elem(), path+"[]")
+		case reflect.Map:
+			walk(typ.Key(), path+".key")
+			walk(typ.Elem(), path+".value")
+		case reflect.Struct:
+			for i := range typ.NumField() {
+				f := typ.Field(i)
+				walk(f.Type, path+"."+f.Name)
+			}
+		case reflect.Interface, reflect.Func, reflect.Chan:
+			t.Errorf("%s is a %s, which could hold anything", path, typ)
+		}
+	}
+	walk(reflect.TypeFor[Summary](), "Summary")
+}
+
+// BenchmarkCollect10000 renders /metrics for 10,000 endpoints:
+//
+//	go test ./pkg/exporter -run '^$' -bench Collect -benchmem -benchtime 3x
+func BenchmarkCollect10000(b *testing.B) {
+	var eps []Endpoint
+	for i := range 10000 {
+		eps = append(eps, Endpoint{Target: fmt.Sprintf("https://h%05d.fleet.test", i), Labels: map[string]string{"shard": fmt.Sprint(i % 16)}})
+	}
+	e, err := New(eps, Options{LoadStores: func() ([]*truststore.Store, error) { return nil, nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	for _, s := range e.endpoints {
+		s.last.Store(&Summary{Status: result.StatusOK, Trusted: map[string]bool{"mozilla": true, "java": true},
+			Expiry: []AddressExpiry{{Address: "192.0.2.1:443", Leaf: now, Earliest: now}}, At: now})
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(e.Collector())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := reg.Gather(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+// Command serverss measures certgate serve's memory with a large
+// configuration: one TLS server on loopback with a wildcard certificate,
+// N endpoints (hNNNNN.fleet.test on its port, each with resolve:
+// 127.0.0.1), and certgate serve checking them all for a number of rounds
+// while /metrics is scraped. It prints the exporter's peak and current
+// resident set size (VmHWM and VmRSS of /proc/PID/status, Linux) and the
+// size of one scrape.
+//
+//	go run ./scripts/serverss                   # 10000 endpoints, 2 rounds
+//	go run ./scripts/serverss -n 10 -rounds 1   # the baseline
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/certgate/certgate/internal/testpki"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "endpoints in the configuration")
+	conc := flag.Int("c", 64, "certgate serve -c")
+	interval := flag.Duration("interval", 30*time.Second, "certgate serve --interval")
+	rounds := flag.Int("rounds", 2, "wait until every endpoint was checked this many times")
+	bin := flag.String("bin", "", "the certgate binary (default: built from ./cmd/certgate)")
+	flag.Parse()
+	if err := run(*n, *conc, *interval, *rounds, *bin); err != nil {
+		fmt.Fprintln(os.Stderr, "serverss:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, conc int, interval time.Duration, rounds int, bin string) error {
+	work, err := os.MkdirTemp("", "serverss")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	if bin == "" {
+		bin = filepath.Join(work, "certgate")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/certgate")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building certgate: %w", err)
+		}
+	}
+
+	root, err := testpki.MakeRoot("serverss Root")
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	leaf, err := root.MakeLeaf(testpki.DNS("*.fleet.test"), testpki.Validity(now.AddDate(0, -1, 0), now.AddDate(0, 6, 0)))
+	if err != nil {
+		return err
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf.TLSCert()}})
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+				_ = c.(*tls.Conn).Handshake()
+			}()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+
+	store := filepath.Join(work, "root.pem")
+	if err := os.WriteFile(store, testpki.PEM(root.Cert), 0o600); err != nil {
+		return err
+	}
+	cfg := filepath.Join(work, "certgate.yaml")
+	var b strings.Builder
+	b.WriteString("endpoints:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - target: https://h%05d.fleet.test:%s\n    resolve: 127.0.0.1\n    labels: {shard: s%d}\n", i, port, i%16)
+	}
+	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--store", store, "--listen", "127.0.0.1:0",
+		"--interval", interval.String(), "-c", strconv.Itoa(conc), "--timeout", "10s")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	addr, err := listenAddr(stderr)
+	if err != nil {
+		return err
+	}
+
+	fmt.Printf("certgate serve: %d endpoints, -c %d, --interval %s, waiting for %d rounds\n", n, conc, interval, rounds)
+	checksRE := regexp.MustCompile(`(?m)^certgate_checks_total\{[^}]*\} (\d+)$`)
+	var size int
+	var scrape time.Duration
+	for {
+		t0 := time.Now()
+		body, err := get("http://" + addr + "/metrics")
+		if err != nil {
+			return err
+		}
+		scrape, size = time.Since(t0), len(body)
+		least := -1
+		for _, m := range checksRE.FindAllStringSubmatch(body, -1) {
+			v, _ := strconv.Atoi(m[1])
+			if least < 0 || v < least {
+				least = v
+			}
+		}
+		if least >= rounds {
+			break
+		}
+		if cmd.ProcessState != nil {
+			return errors.New("certgate serve exited")
+		}
+		time.Sleep(2 * time.Second)
+	}
+	elapsed := time.Since(start)
+	hwm, rss, err := memory(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("rounds done after:   %s\n", elapsed.Round(time.Second))
+	fmt.Printf("peak RSS (VmHWM):    %d MiB\n", hwm>>10)
+	fmt.Printf("current RSS (VmRSS): %d MiB\n", rss>>10)
+	fmt.Printf("one /metrics scrape: %d KiB in %s\n", size>>10, scrape.Round(time.Millisecond))
+	return nil
+}
+
+func listenAddr(r io.Reader) (string, error) {
+	re := regexp.MustCompile(`listening on (\S+),`)
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		if m := re.FindStringSubmatch(sc.Text()); m != nil {
+			go func() { _, _ = io.Copy(io.Discard, r) }()
+			return m[1], nil
+		}
+		fmt.Fprintln(os.Stderr, sc.Text())
+	}
+	return "", errors.New("certgate serve stopped before listening")
+}
+
+func get(url string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+// memory returns VmHWM and VmRSS of pid in KiB.
+func memory(pid int) (hwm, rss int, err error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading the process's memory (Linux /proc): %w", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.Atoi(f[1])
+		switch f[0] {
+		case "VmHWM:":
+			hwm = v
+		case "VmRSS:":
+			rss = v
+		}
+	}
+	return hwm, rss, nil
+}
