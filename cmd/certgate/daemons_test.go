@@ -1,0 +1,102 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/certgate/certgate/internal/daemons"
+	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
+)
+
+// daemonProtocol is the "starttls" value a check of kind reports: the
+// kind's name, except that submission speaks SMTP.
+func daemonProtocol(k daemons.Kind) string {
+	if k.Name == "submission" {
+		return "smtp"
+	}
+	return k.Name
+}
+
+// checkJSON runs certgate check -o json with args (no --at unless args
+// give one) and returns the exit status and the one result.
+func checkJSON(t *testing.T, args ...string) (int, result.Result) {
+	t.Helper()
+	code, out, errOut := cli(t, "", append([]string{"check", "-o", "json"}, args...)...)
+	var rs []result.Result
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
+		t.Fatalf("certgate check %s: want a JSON array of one result (%v)\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, errOut)
+	}
+	return code, rs[0]
+}
+
+// TestCheckRealDaemons judges certgate against the servers users run:
+// every daemon of internal/daemons (Postfix, Dovecot, slapd, PostgreSQL,
+// MariaDB, Prosody, vsftpd, nnrpd), started once with a leaf for its host
+// name served with the intermediate, and for every dialect it serves:
+// certgate check by name (with --resolve) is ok, names the dialect in
+// "starttls" and reports the test leaf as chain[0]; the same check at a
+// moment after the leaf's notAfter fails 11236 (the served chain is read
+// and judged, not assumed); and against a store without the test root it
+// fails 11237. A daemon that is not installed is skipped with the package
+// to install, or fails under CERTGATE_REQUIRE_SHARED=1.
+func TestCheckRealDaemons(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts every real daemon; run without -short")
+	}
+	began := time.Now()
+	p := newPKI(t, "Daemons")
+	other := newPKI(t, "Unrelated")
+	now := time.Now()
+	leaf := p.inter.Leaf(t, testpki.DNS("example.test"), testpki.Validity(now.Add(-24*time.Hour), now.AddDate(1, 0, 0)))
+	sum := sha256.Sum256(leaf.Cert.Raw)
+	want := hex.EncodeToString(sum[:])
+	afterExpiry := "--at=" + leaf.Cert.NotAfter.Add(time.Hour).Format(time.RFC3339)
+	cert := daemons.WriteCert(t, "example.test", leaf, p.inter.Cert)
+
+	for _, daemon := range daemons.Daemons() {
+		t.Run(daemon, func(t *testing.T) {
+			eps := daemons.StartDaemon(t, daemon, cert)
+			defer eps[0].Stop()
+			t.Logf("%s: started in %v", daemon, eps[0].StartTime.Round(time.Millisecond))
+			for _, ep := range eps {
+				t.Run(ep.Kind.Name, func(t *testing.T) {
+					tgt, resolve := ep.Target(), "--resolve="+ep.Resolve()
+					proto := daemonProtocol(ep.Kind)
+
+					code, r := checkJSON(t, "--store", p.store, resolve, tgt)
+					if r.Status != result.StatusOK || code != 0 {
+						t.Fatalf("%s: %s %d (exit %d) %v: %s, want ok", tgt, r.Status, r.Code, code, problemIDs(r), r.Message)
+					}
+					if r.StartTLS != proto {
+						t.Errorf("%s: starttls %q, want %q", tgt, r.StartTLS, proto)
+					}
+					if len(r.Chain) == 0 || r.Chain[0].SHA256 != want {
+						t.Errorf("%s: chain %+v, want the test leaf %s first", tgt, r.Chain, want)
+					}
+					if len(r.Chain) != 2 {
+						t.Errorf("%s: %d certificates served, want the leaf and the intermediate", tgt, len(r.Chain))
+					}
+
+					code, r = checkJSON(t, "--store", p.store, resolve, afterExpiry, tgt)
+					if r.Status != result.StatusFail || r.Code != result.CodeExpired || code != 1 || !hasProblem(r, result.ProblemExpired, result.SeverityError) {
+						t.Errorf("%s %s: %s %d (exit %d) %v, want fail 11236 expired", tgt, afterExpiry, r.Status, r.Code, code, problemIDs(r))
+					}
+					if r.StartTLS != proto || len(r.Chain) == 0 || r.Chain[0].SHA256 != want {
+						t.Errorf("%s %s: starttls %q, chain %d certificates: not the test leaf after the upgrade", tgt, afterExpiry, r.StartTLS, len(r.Chain))
+					}
+
+					code, r = checkJSON(t, "--store", other.store, resolve, tgt)
+					if r.Status != result.StatusFail || r.Code != result.CodeNoPath || code != 1 {
+						t.Errorf("%s against a store without the root: %s %d (exit %d) %v, want fail 11237", tgt, r.Status, r.Code, code, problemIDs(r))
+					}
+				})
+			}
+		})
+	}
+	t.Logf("TestCheckRealDaemons took %v", time.Since(began).Round(time.Millisecond))
+}
