@@ -41,8 +41,9 @@ func checkJSON(t *testing.T, args ...string) (int, result.Result) {
 // certgate check by name (with --resolve) is ok, names the dialect in
 // "starttls" and reports the test leaf as chain[0]; the same check at a
 // moment after the leaf's notAfter fails 11236 (the served chain is read
-// and judged, not assumed); and against a store without the test root it
-// fails 11237. A daemon that is not installed is skipped with the package
+// and judged, not assumed); --starttls with the bare host:port is ok as
+// the scheme is; and against a store without the test root it fails
+// 11237. A daemon that is not installed is skipped with the package
 // to install, or fails under CERTGATE_REQUIRE_SHARED=1.
 func TestCheckRealDaemons(t *testing.T) {
 	if testing.Short() {
@@ -88,6 +89,12 @@ func TestCheckRealDaemons(t *testing.T) {
 					}
 					if r.StartTLS != proto || len(r.Chain) == 0 || r.Chain[0].SHA256 != want {
 						t.Errorf("%s %s: starttls %q, chain %d certificates: not the test leaf after the upgrade", tgt, afterExpiry, r.StartTLS, len(r.Chain))
+					}
+
+					bare := ep.Host + ":" + ep.Port()
+					code, r = checkJSON(t, "--store", p.store, resolve, "--starttls", proto, bare)
+					if r.Status != result.StatusOK || code != 0 || r.StartTLS != proto || len(r.Chain) == 0 || r.Chain[0].SHA256 != want {
+						t.Errorf("--starttls %s %s: %s %d (exit %d) %v, starttls %q: want ok with the test leaf", proto, bare, r.Status, r.Code, code, problemIDs(r), r.StartTLS)
 					}
 
 					code, r = checkJSON(t, "--store", other.store, resolve, tgt)
