@@ -103,7 +103,56 @@ func TestCheckRealDaemons(t *testing.T) {
 					}
 				})
 			}
+			t.Run("wrong dialects", func(t *testing.T) { checkWrongDialects(t, eps, p.store) })
 		})
 	}
 	t.Logf("TestCheckRealDaemons took %v", time.Since(began).Round(time.Millisecond))
+}
+
+// checkWrongDialects speaks every dialect the endpoints do not speak to
+// each of their ports, in one certgate check run, and requires each result
+// to be error 11220 with one of the STARTTLS problems: the server's
+// greeting, refusal or silence (until --timeout) is named, never taken for
+// an upgrade.
+func checkWrongDialects(t *testing.T, eps []daemons.Endpoint, store string) {
+	args := []string{"check", "-o", "json", "--timeout", "1s", "-c", "200", "--store", store}
+	want := map[string]string{} // target → the dialect its port speaks
+	for _, ep := range eps {
+		args = append(args, "--resolve="+ep.Resolve())
+		for _, k := range daemons.Kinds() {
+			if daemonProtocol(k) == daemonProtocol(ep.Kind) {
+				continue
+			}
+			tgt := k.Scheme + "://" + ep.Host + ":" + ep.Port()
+			want[tgt] = ep.Kind.Name
+			args = append(args, tgt)
+		}
+	}
+	start := time.Now()
+	code, out, errOut := cli(t, "", args...)
+	var rs []result.Result
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != len(want) {
+		t.Fatalf("want a JSON array of %d results (%v)\nstdout: %s\nstderr: %s", len(want), err, out, errOut)
+	}
+	t.Logf("%d wrong-dialect checks in %v", len(rs), time.Since(start).Round(time.Millisecond))
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	starttlsIDs := []string{result.ProblemStartTLSNotOffered, result.ProblemStartTLSRefused, result.ProblemStartTLSProtocol}
+	for _, r := range rs {
+		port, ok := want[r.Target]
+		if !ok {
+			t.Errorf("result for %q, a target not asked for", r.Target)
+			continue
+		}
+		n := 0
+		for _, id := range starttlsIDs {
+			if hasProblem(r, id, result.SeverityError) {
+				n++
+			}
+		}
+		if r.Status != result.StatusError || r.Code != result.CodeHandshake || n != 1 {
+			t.Errorf("%s on the %s port: %s %d %v %q, want error 11220 with one of %v", r.Target, port, r.Status, r.Code, problemIDs(r), r.Detail, starttlsIDs)
+		}
+	}
 }

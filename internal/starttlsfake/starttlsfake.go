@@ -330,7 +330,11 @@ func (s *session) xmpp() bool {
 	case Huge:
 		return s.huge("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='")
 	}
-	s.write("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='fake1' from='" + to + "' version='1.0'>")
+	ns := "jabber:client" // the port's kind of stream, whatever the client opened (as Prosody answers)
+	if s.cfg.Proto == "xmpp-server" {
+		ns = "jabber:server"
+	}
+	s.write("<?xml version='1.0'?><stream:stream xmlns='" + ns + "' xmlns:stream='http://etherx.jabber.org/streams' id='fake1' from='" + to + "' version='1.0'>")
 	if s.cfg.Domain != "" && to != s.cfg.Domain {
 		s.write("<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>")
 		return false

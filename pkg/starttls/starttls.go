@@ -158,7 +158,8 @@ type Error struct {
 	// Why says what was wrong with it (KindProtocol), or that the server
 	// turned the whole session away rather than the upgrade (KindRefused).
 	Why string
-	// Fix, when set, is the next step in place of the usual one.
+	// Fix, when set, is the next step in place of the usual one (of a
+	// refused session or a protocol error).
 	Fix string
 	// Err is the underlying I/O error, if any.
 	Err error
@@ -195,6 +196,9 @@ func (e *Error) Error() string {
 		why = "it closed the connection"
 	case e.Err != nil && why == "":
 		why = e.Err.Error()
+	}
+	if e.Fix != "" {
+		return fmt.Sprintf("the %s dialogue failed before TLS at %s: %s%s; %s", name, e.Step, why, reply, e.Fix)
 	}
 	return fmt.Sprintf("the %s dialogue failed before TLS at %s: %s%s; check that the port serves %s (choose the protocol with --starttls), or raise --timeout for a slow server", name, e.Step, why, reply, name)
 }

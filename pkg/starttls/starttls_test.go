@@ -138,6 +138,45 @@ func TestXMPPDomain(t *testing.T) {
 	}
 }
 
+// TestXMPPStreamKind: a port that answers a client stream with a
+// server-to-server stream (or the reverse), as Prosody does instead of a
+// stream error, is a protocol error that names the scheme to use, not an
+// upgrade of the wrong service.
+func TestXMPPStreamKind(t *testing.T) {
+	cfg := serverTLS(t)
+	for _, tc := range []struct {
+		client, server string
+		wantFix        string // "" means the upgrade succeeds
+	}{
+		{"xmpp", "xmpp", ""},
+		{"xmpp-server", "xmpp-server", ""},
+		{"xmpp", "xmpp-server", "check it as xmpp-server://"},
+		{"xmpp-server", "xmpp", "check it as xmpp://"},
+	} {
+		t.Run(tc.client+" to "+tc.server, func(t *testing.T) {
+			addr := starttlsfake.Start(t, starttlsfake.Config{Proto: tc.server, TLS: cfg})
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err = starttls.Upgrade(ctx, conn, tc.client, starttls.Options{Host: "fake.test"})
+			if tc.wantFix == "" {
+				if err != nil {
+					t.Fatalf("Upgrade: %v", err)
+				}
+				return
+			}
+			var se *starttls.Error
+			if !errors.As(err, &se) || se.Kind != starttls.KindProtocol || !strings.Contains(se.Fix, tc.wantFix) || !strings.HasSuffix(err.Error(), se.Fix) {
+				t.Fatalf("Upgrade: %v, want a protocol error whose next step is to %s", err, tc.wantFix)
+			}
+		})
+	}
+}
+
 func TestUnknownProtocol(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()

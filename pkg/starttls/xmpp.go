@@ -39,6 +39,9 @@ func xmpp(d *dialogue, ns string) error {
 	if start.Name.Space != nsStreams || start.Name.Local != "stream" {
 		return d.protocol([]byte("<"+start.Name.Local+">"), "expected the server's <stream:stream> header")
 	}
+	if got := xmppContentNS(start); got != "" && got != ns {
+		return xmppWrongStream(d, got, ns)
+	}
 	// The stream features.
 	d.step = "the stream header (waiting for stream features)"
 	start, err = xmppNext(d, dec)
@@ -78,6 +81,32 @@ func xmpp(d *dialogue, ns string) error {
 		return d.refused([]byte("<failure xmlns='" + nsTLS + "'/>"))
 	}
 	return d.protocol([]byte("<"+start.Name.Local+">"), "expected <proceed/> or <failure/>")
+}
+
+// xmppContentNS is the content namespace a stream header declares (its
+// default xmlns), "" when it declares none.
+func xmppContentNS(start xml.StartElement) string {
+	for _, a := range start.Attr {
+		if a.Name.Space == "" && a.Name.Local == "xmlns" {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// xmppWrongStream is a server that answered a stream of one kind with
+// another: a server-to-server port spoken to as a client port (Prosody
+// answers so instead of with a stream error), or the reverse.
+func xmppWrongStream(d *dialogue, got, want string) error {
+	err := &Error{Proto: d.proto, Kind: KindProtocol, Step: d.step, Reply: Quote([]byte("xmlns='" + got + "'")),
+		Why: "it opened a " + strconv.Quote(got) + " stream, not " + strconv.Quote(want)}
+	switch got {
+	case "jabber:server":
+		err.Fix = "the port serves XMPP server-to-server streams: check it as xmpp-server:// (--starttls xmpp-server), or check the client port (5222) as xmpp://"
+	case "jabber:client":
+		err.Fix = "the port serves XMPP client streams: check it as xmpp:// (--starttls xmpp), or check the server-to-server port (5269) as xmpp-server://"
+	}
+	return err
 }
 
 // xmppNext returns the next start element, skipping the XML declaration,
