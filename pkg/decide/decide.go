@@ -63,6 +63,8 @@ var kinds = map[string]Kind{
 	result.ProblemDeadlineExceeded: KindConnection,
 	result.ProblemClientFallback:   KindConnection,
 	result.ProblemClientRefuses:    KindConnection,
+	result.ProblemScanUnoffered:    KindConnection,
+	result.ProblemScanIncomplete:   KindConnection,
 	result.ProblemLocalResource:    KindLocal,
 }
 

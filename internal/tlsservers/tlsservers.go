@@ -1,0 +1,249 @@
+// Package tlsservers runs real TLS servers on loopback for tests: nginx and
+// `openssl s_server`, each with a certificate made in the test under a root
+// made in the test, and the configuration the test gives.
+//
+// A test whose program is missing is skipped with a message that says
+// which; with CERTGATE_REQUIRE_SHARED=1 (as CI sets it) it fails instead,
+// so a run without the programs cannot pass silently.
+package tlsservers
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/certgate/certgate/internal/shareddata"
+	"github.com/certgate/certgate/internal/testpki"
+)
+
+// Server is a TLS server running for one test.
+type Server struct {
+	// Addr is "127.0.0.1:port".
+	Addr string
+	// Root is the test root the leaf chains to; Leaf the leaf, for
+	// "example.test".
+	Root, Leaf *x509.Certificate
+	// Dir is the server's working directory (certificates, configuration).
+	Dir string
+}
+
+// Need returns the path of program, or skips the test (fails it under
+// CERTGATE_REQUIRE_SHARED=1) when it is not installed; pkg names the
+// Debian package that provides it.
+func Need(t testing.TB, program, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(program)
+	if err == nil {
+		return p
+	}
+	msg := fmt.Sprintf("%s is not installed (Debian package %s; .ci/run installs it)", program, pkg)
+	if shareddata.Required() {
+		t.Fatalf("%s, and %s=1 requires it", msg, shareddata.EnvRequire)
+	}
+	t.Skipf("SKIPPED: %s", msg)
+	return ""
+}
+
+// Certs are the files of a test certificate.
+type Certs struct {
+	Root, Leaf        *x509.Certificate
+	CertFile, KeyFile string
+}
+
+// MakeCerts writes a leaf for example.test (key spec: testpki.RSA(2048),
+// testpki.ECDSA(256), ...) issued by a fresh root into dir: cert.pem (leaf
+// then root's intermediate-free chain) and key.pem.
+func MakeCerts(t testing.TB, dir string, key testpki.KeySpec) Certs {
+	t.Helper()
+	root := testpki.NewRoot(t, "tlsservers test root")
+	leaf := root.Leaf(t, testpki.WithKey(key), testpki.Validity(time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour)))
+	keyPEM, err := testpki.KeyPEM(leaf.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Certs{Root: root.Cert, Leaf: leaf.Cert, CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")}
+	if err := os.WriteFile(c.CertFile, testpki.PEM(leaf.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.KeyFile, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// DHParams writes a DH parameter file of bits bits into dir with
+// `openssl dhparam` (the -dsaparam form, fast enough for tests) and
+// returns its path.
+func DHParams(t testing.TB, dir string, bits int) string {
+	t.Helper()
+	bin := Need(t, "openssl", "openssl")
+	p := filepath.Join(dir, fmt.Sprintf("dh%d.pem", bits))
+	if out, err := exec.Command(bin, "dhparam", "-dsaparam", "-out", p, fmt.Sprint(bits)).CombinedOutput(); err != nil {
+		t.Fatalf("openssl dhparam %d: %v: %s", bits, err, out)
+	}
+	return p
+}
+
+// StartOpenSSL runs `openssl s_server -www` on 127.0.0.1 with a fresh RSA
+// 2048 certificate and args (for example "-tls1_2", "-cipher",
+// "ECDHE-RSA-AES128-GCM-SHA256"). It returns once the server accepts
+// connections and stops it when the test ends.
+func StartOpenSSL(t testing.TB, args ...string) *Server {
+	t.Helper()
+	return StartOpenSSLKey(t, testpki.RSA(2048), args...)
+}
+
+// StartOpenSSLKey is StartOpenSSL with a leaf key of the given kind.
+func StartOpenSSLKey(t testing.TB, key testpki.KeySpec, args ...string) *Server {
+	t.Helper()
+	bin := Need(t, "openssl", "openssl")
+	dir := t.TempDir()
+	c := MakeCerts(t, dir, key)
+	full := append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", c.CertFile, "-key", c.KeyFile, "-www"}, args...)
+	cmd := exec.Command(bin, full...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := cmd.StdinPipe() // s_server stops at the end of its input
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("openssl s_server: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if a, ok := strings.CutPrefix(strings.TrimSpace(line), "ACCEPT "); ok {
+			go func() { _, _ = io.Copy(io.Discard, r) }()
+			return &Server{Addr: a, Root: c.Root, Leaf: c.Leaf, Dir: dir}
+		}
+		if err != nil {
+			t.Fatalf("openssl %s did not start: %s", strings.Join(args, " "), stderr.String())
+		}
+	}
+}
+
+// StartNginx runs nginx as a process of the test (no daemon, its own
+// configuration, pid file and temporary paths in a temporary directory) on
+// 127.0.0.1 with a fresh certificate of key kind (testpki.RSA(2048) when
+// zero), and conf added to its one TLS server block, for example
+// "ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;". Every
+// request gets 200 "ok". It stops nginx when the test ends.
+func StartNginx(t testing.TB, conf string, key ...testpki.KeySpec) *Server {
+	t.Helper()
+	bin := Need(t, "nginx", "nginx")
+	dir := t.TempDir()
+	spec := testpki.RSA(2048)
+	if len(key) > 0 {
+		spec = key[0]
+	}
+	c := MakeCerts(t, dir, spec)
+	port := freePort(t)
+	user := ""
+	if os.Geteuid() == 0 {
+		user = "user root;" // workers need the test's files
+	}
+	cfg := fmt.Sprintf(`%s
+worker_processes 1;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path %[2]s/body;
+    proxy_temp_path %[2]s/proxy;
+    fastcgi_temp_path %[2]s/fastcgi;
+    uwsgi_temp_path %[2]s/uwsgi;
+    scgi_temp_path %[2]s/scgi;
+    server {
+        listen 127.0.0.1:%[3]d ssl;
+        server_name example.test;
+        ssl_certificate %[4]s;
+        ssl_certificate_key %[5]s;
+        %[6]s
+        location / { return 200 "ok\n"; }
+    }
+}
+`, user, dir, port, c.CertFile, c.KeyFile, conf)
+	confPath := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(confPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", confPath, "-g", fmt.Sprintf("daemon off; pid %s/nginx.pid; error_log stderr;", dir))
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("nginx: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-done
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		select {
+		case <-done:
+			t.Fatalf("nginx exited: %s\nconfiguration:\n%s", stderr.String(), cfg)
+		default:
+		}
+		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			conn.Close()
+			return &Server{Addr: addr, Root: c.Root, Leaf: c.Leaf, Dir: dir}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nginx did not listen on %s: %s", addr, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// lockedBuffer is a bytes.Buffer safe for a process's writes and the
+// test's reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
