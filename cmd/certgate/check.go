@@ -57,6 +57,12 @@ type checkOptions struct {
 	shard   runner.Shard
 	// clients are the sender's clients, from Client.
 	clients []*clients.Profile
+
+	// stage, when set (certgate scan), makes the runner's per-target
+	// stage from the run's configuration; finish, when set, completes each
+	// result before it is written and reports whether it fails the run.
+	stage  func(cfg *runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem
+	finish func(r *result.Result) bool
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -314,6 +320,9 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		cfg.Probe.Dialer = dialer
 	}
 	cfg.FirstAddress = o.FirstAddress
+	if o.stage != nil {
+		cfg.Stage = o.stage(&cfg)
+	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
 		// No result is emitted against a store that failed to load.
@@ -326,7 +335,8 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 			r.Index = total
 		}
 		total++
-		if r.Failed(o.Common.FailOn) {
+		fails := o.finish != nil && o.finish(&r)
+		if r.Failed(o.Common.FailOn) || fails {
 			failed++
 		}
 		prog.add(r)

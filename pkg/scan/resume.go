@@ -116,9 +116,9 @@ func (s *scanner) alpn13(ctx context.Context, proto string) bool {
 	return got
 }
 
-// verifyAgainst returns a VerifyChain that accepts a chain leading to
-// roots for host.
-func verifyAgainst(roots *x509.CertPool, host string) func([]*x509.Certificate) error {
+// VerifyWith returns a VerifyChain for Options that accepts a chain
+// leading to one of roots and valid for host.
+func VerifyWith(roots *x509.CertPool, host string) func([]*x509.Certificate) error {
 	return func(certs []*x509.Certificate) error {
 		inter := x509.NewCertPool()
 		for _, c := range certs[1:] {
@@ -127,10 +127,4 @@ func verifyAgainst(roots *x509.CertPool, host string) func([]*x509.Certificate) 
 		_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host})
 		return err
 	}
-}
-
-// VerifyWith returns a VerifyChain for Options that accepts a chain
-// leading to one of roots and valid for host.
-func VerifyWith(roots *x509.CertPool, host string) func([]*x509.Certificate) error {
-	return verifyAgainst(roots, host)
 }

@@ -61,6 +61,10 @@ type Options struct {
 	// (for the server key, SCTs and must-staple). When empty, the chain of
 	// the scan's own TLS 1.2-and-older handshakes is used.
 	Certs []*x509.Certificate
+	// Slots, when set, is shared by scans that run together: each
+	// connection holds one of its slots, so that the scans of many targets
+	// stay within one budget. Concurrency is ignored then.
+	Slots chan struct{}
 	// VerifyChain decides whether the HSTS request may be sent over a
 	// connection that presented certs (leaf first). Nil sends no request.
 	VerifyChain func(certs []*x509.Certificate) error
@@ -124,7 +128,11 @@ func Run(ctx context.Context, t Target, o Options) Report {
 	if o.Clients == nil {
 		o.Clients, _ = clients.All()
 	}
-	s := &scanner{t: t, o: o, sem: make(chan struct{}, o.Concurrency)}
+	sem := o.Slots
+	if sem == nil {
+		sem = make(chan struct{}, o.Concurrency)
+	}
+	s := &scanner{t: t, o: o, sem: sem}
 	return s.run(ctx)
 }
 

@@ -87,13 +87,12 @@ func splitKexAuth(s string) (kex, auth string) {
 	case "SRP_SHA":
 		return "SRP", "SRP"
 	}
-	s = strings.TrimPrefix(s, "SRP_SHA_")
+	if a, ok := strings.CutPrefix(s, "SRP_SHA_"); ok {
+		return "SRP", a
+	}
 	kex, auth, ok := strings.Cut(s, "_")
 	if !ok {
 		return kex, kex
-	}
-	if strings.HasPrefix(s, "SRP") {
-		return "SRP", auth
 	}
 	return kex, auth
 }
