@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,14 +82,20 @@ func MakeCerts(t testing.TB, dir string, key testpki.KeySpec) Certs {
 	return c
 }
 
-// DHParams writes a DH parameter file of bits bits into dir with
-// `openssl dhparam` (the -dsaparam form, fast enough for tests) and
-// returns its path.
+// DHParams writes a DH parameter file of bits bits into dir and returns
+// its path: the RFC 7919 group of that size (ffdhe2048 to ffdhe8192) when
+// there is one, else a fresh safe prime from `openssl dhparam` (quick for
+// 1024 bits and less).
 func DHParams(t testing.TB, dir string, bits int) string {
 	t.Helper()
 	bin := Need(t, "openssl", "openssl")
 	p := filepath.Join(dir, fmt.Sprintf("dh%d.pem", bits))
-	if out, err := exec.Command(bin, "dhparam", "-dsaparam", "-out", p, fmt.Sprint(bits)).CombinedOutput(); err != nil {
+	args := []string{"dhparam", "-out", p, fmt.Sprint(bits)}
+	switch bits {
+	case 2048, 3072, 4096, 6144, 8192:
+		args = []string{"genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", fmt.Sprintf("group:ffdhe%d", bits), "-out", p}
+	}
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
 		t.Fatalf("openssl dhparam %d: %v: %s", bits, err, out)
 	}
 	return p
@@ -144,17 +151,32 @@ func StartOpenSSLKey(t testing.TB, key testpki.KeySpec, args ...string) *Server 
 
 // StartNginx runs nginx as a process of the test (no daemon, its own
 // configuration, pid file and temporary paths in a temporary directory) on
-// 127.0.0.1 with a fresh certificate of key kind (testpki.RSA(2048) when
-// zero), and conf added to its one TLS server block, for example
+// 127.0.0.1 with a fresh RSA 2048 certificate, and conf added to its one TLS server block, for example
 // "ssl_protocols TLSv1.2; ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;". Every
 // request gets 200 "ok". It stops nginx when the test ends.
-func StartNginx(t testing.TB, conf string, key ...testpki.KeySpec) *Server {
+func StartNginx(t testing.TB, conf string) *Server {
+	t.Helper()
+	return StartNginxWith(t, Nginx{Conf: conf})
+}
+
+// Nginx configures StartNginxWith.
+type Nginx struct {
+	// Conf is added to the TLS server block.
+	Conf string
+	// Listen are more parameters of the listen directive, e.g. "http2".
+	Listen string
+	// Key is the leaf's key kind; testpki.RSA(2048) when zero.
+	Key testpki.KeySpec
+}
+
+// StartNginxWith is StartNginx with more settings.
+func StartNginxWith(t testing.TB, n Nginx) *Server {
 	t.Helper()
 	bin := Need(t, "nginx", "nginx")
 	dir := t.TempDir()
-	spec := testpki.RSA(2048)
-	if len(key) > 0 {
-		spec = key[0]
+	spec := n.Key
+	if spec == (testpki.KeySpec{}) {
+		spec = testpki.RSA(2048)
 	}
 	c := MakeCerts(t, dir, spec)
 	port := freePort(t)
@@ -173,7 +195,7 @@ http {
     uwsgi_temp_path %[2]s/uwsgi;
     scgi_temp_path %[2]s/scgi;
     server {
-        listen 127.0.0.1:%[3]d ssl;
+        listen 127.0.0.1:%[3]d ssl %[7]s;
         server_name example.test;
         ssl_certificate %[4]s;
         ssl_certificate_key %[5]s;
@@ -181,7 +203,7 @@ http {
         location / { return 200 "ok\n"; }
     }
 }
-`, user, dir, port, c.CertFile, c.KeyFile, conf)
+`, user, dir, port, c.CertFile, c.KeyFile, n.Conf, n.Listen)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -190,13 +212,17 @@ http {
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
+	// The master and its worker share a process group, stopped together;
+	// a worker left holding the output pipe does not hold up Wait.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("nginx: %v", err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)

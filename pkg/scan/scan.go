@@ -13,6 +13,7 @@ package scan
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -212,11 +213,14 @@ func (s *scanner) run(ctx context.Context) Report {
 	}
 	groups12 := make([]bool, len(groups12Candidates))
 	if len(ecdhe12) > 0 {
+		// An ECDSA certificate's curve must be offered too (RFC 8422
+		// section 5.1.1), after the curve tested.
+		certCurve := s.leafCurve()
 		for i, g := range groups12Candidates {
 			if found13[g] {
 				continue
 			}
-			goDo(func() { groups12[i] = s.group12(ctx, highest12, ecdhe12, g) })
+			goDo(func() { groups12[i] = s.group12(ctx, highest12, ecdhe12, g, certCurve) })
 		}
 	}
 	var fallback bool
@@ -649,15 +653,46 @@ func (s *scanner) group13(ctx context.Context, g uint16) bool {
 }
 
 // group12 reports whether the server accepts curve g for ECDHE at v.
-func (s *scanner) group12(ctx context.Context, v uint16, suites []uint16, g uint16) bool {
+func (s *scanner) group12(ctx context.Context, v uint16, suites []uint16, g, certCurve uint16) bool {
 	spec := s.helloSpec(v, suites)
 	spec.Groups = []uint16{g}
+	if certCurve != 0 && certCurve != g {
+		spec.Groups = append(spec.Groups, certCurve)
+	}
 	h, err := tlswire.Build(spec)
 	if err != nil {
 		return false
 	}
 	f, err := s.exchange(ctx, h)
 	return err == nil && f.KeyExchange != nil && f.KeyExchange.Kind == tlswire.KeyExchangeECDHE && f.KeyExchange.Group == g
+}
+
+// leafCurve is the named group of the leaf's ECDSA key, 0 for other keys.
+func (s *scanner) leafCurve() uint16 {
+	var leaf *x509.Certificate
+	if len(s.o.Certs) > 0 {
+		leaf = s.o.Certs[0]
+	} else {
+		s.mu.Lock()
+		if len(s.flightCerts) > 0 {
+			leaf, _ = x509.ParseCertificate(s.flightCerts[0])
+		}
+		s.mu.Unlock()
+	}
+	if leaf == nil {
+		return 0
+	}
+	if k, ok := leaf.PublicKey.(*ecdsa.PublicKey); ok {
+		switch k.Curve.Params().Name {
+		case "P-256":
+			return tlswire.GroupSecp256r1
+		case "P-384":
+			return tlswire.GroupSecp384r1
+		case "P-521":
+			return tlswire.GroupSecp521r1
+		}
+	}
+	return 0
 }
 
 // fallbackSCSV reports whether the server refuses a hello below its
