@@ -184,16 +184,22 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 }
 
 // storeVerifier accepts a chain that one of the run's stores trusts for
-// host: the HSTS request goes only over such a connection.
+// host at the validation time: the HSTS request goes only over such a
+// connection.
 func storeVerifier(cfg *runner.Config, host string) func([]*x509.Certificate) error {
 	return func(certs []*x509.Certificate) error {
 		stores := cfg.Stores
 		if cfg.LoadStores != nil {
 			stores = cfg.LoadStores()
 		}
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
 		err := errors.New("no trust store selected")
 		for _, s := range stores {
-			if err = scan.VerifyWith(s.PoolFor(certs), host)(certs); err == nil {
+			_, err = certs[0].Verify(x509.VerifyOptions{Roots: s.PoolFor(certs), Intermediates: inter, DNSName: host, CurrentTime: cfg.At})
+			if err == nil {
 				return nil
 			}
 		}

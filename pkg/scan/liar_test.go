@@ -1,0 +1,82 @@
+package scan_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/scan"
+)
+
+// liar answers every ClientHello with the same TLS 1.2 ServerHello,
+// selecting suite (whatever was offered), then ServerHelloDone.
+func liar(suite uint16, extra []byte) func(net.Conn) {
+	return func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		hdr := make([]byte, 5)
+		if _, err := io.ReadFull(c, hdr); err != nil {
+			return
+		}
+		if _, err := io.CopyN(io.Discard, c, int64(hdr[3])<<8|int64(hdr[4])); err != nil {
+			return
+		}
+		body := []byte{0x03, 0x03}
+		body = append(body, make([]byte, 32)...) // random
+		body = append(body, 0, byte(suite>>8), byte(suite), 0)
+		if extra != nil {
+			body = append(body, byte(len(extra)>>8), byte(len(extra)))
+			body = append(body, extra...)
+		}
+		msg := append([]byte{2, 0, byte(len(body) >> 8), byte(len(body))}, body...)
+		msg = append(msg, 14, 0, 0, 0) // ServerHelloDone
+		rec := append([]byte{22, 3, 3, byte(len(msg) >> 8), byte(len(msg))}, msg...)
+		_, _ = c.Write(rec)
+		_, _ = io.Copy(io.Discard, c)
+	}
+}
+
+// TestLyingServer: a server that selects a suite or version it was not
+// offered yields a problem, never a panic, and is not reported as
+// accepting what it was not offered.
+func TestLyingServer(t *testing.T) {
+	tests := []struct {
+		name  string
+		suite uint16
+		extra []byte
+	}{
+		{"always RC4-SHA", 0x0005, nil},
+		{"a TLS 1.3 suite at TLS 1.2", 0x1301, nil},
+		{"an unassigned suite", 0xfefe, nil},
+		{"garbage extensions", 0xc02f, []byte{0xff, 0x01, 0x00, 0x05, 1, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := testpki.ServeRaw(t, liar(tt.suite, tt.extra))
+			d := net.Dialer{}
+			r := scan.Run(context.Background(), scan.Target{ServerName: "example.test",
+				Dial: func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }},
+				scan.Options{Timeout: 5 * time.Second, Concurrency: 4})
+			lied := false
+			for _, p := range r.Problems {
+				lied = lied || p.ID == result.ProblemScanUnoffered
+			}
+			if tt.suite == 0x0005 && !lied {
+				t.Errorf("no %s problem: %+v", result.ProblemScanUnoffered, r.Problems)
+			}
+			for _, c := range r.Scan.CipherSuites {
+				if c.Protocol != "TLS 1.2" {
+					t.Errorf("a TLS 1.2-only server reported with %s at %s", c.Name, c.Protocol)
+				}
+			}
+			if tt.suite == 0x0005 {
+				if n := len(r.Scan.CipherSuites); n != 1 {
+					t.Errorf("%d suites accepted, want RC4-SHA once: %+v", n, r.Scan.CipherSuites)
+				}
+			}
+		})
+	}
+}
