@@ -151,12 +151,13 @@ func (s *scanner) run(ctx context.Context) Report {
 	ssl2 := false
 	goDo(func() { ssl2 = s.ssl2(ctx) })
 	all := append([]uint16{tlswire.VersionTLS13}, legacyVersions...)
-	perClass := make([][][]uint16, len(all)) // [version][class] accepted in pick order
+	// [version][class] chains of accepted suites, each in the server's order
+	chains := make([][][][]uint16, len(all))
 	for i, v := range all {
 		classes := classesOf(SuitesFor(v))
-		perClass[i] = make([][]uint16, len(classes))
+		chains[i] = make([][][]uint16, len(classes))
 		for j, c := range classes {
-			goDo(func() { perClass[i][j] = s.enumerate(ctx, v, c) })
+			goDo(func() { chains[i][j] = s.enumerate(ctx, v, c) })
 		}
 	}
 	sims := make([]result.ClientSimulation, len(s.o.Clients))
@@ -168,6 +169,12 @@ func (s *scanner) run(ctx context.Context) Report {
 		goDo(func() { groups13[i] = s.group13(ctx, g) })
 	}
 	wg.Wait()
+	perClass := make([][][]uint16, len(all)) // [version] chains
+	for i := range all {
+		for _, c := range chains[i] {
+			perClass[i] = append(perClass[i], c...)
+		}
+	}
 
 	supported := map[uint16]bool{}
 	for i, v := range all {
@@ -563,9 +570,48 @@ func (s *scanner) pick(ctx context.Context, spec tlswire.Spec) (uint16, bool) {
 	return f.ServerHello.CipherSuite, true
 }
 
-// enumerate offers suites at v, removes what the server picks and repeats
-// until the server refuses: the accepted suites, in the order picked.
-func (s *scanner) enumerate(ctx context.Context, v uint16, suites []uint16) []uint16 {
+// splitAbove is the size of a suite list above which enumerate splits
+// the rest of the list in two after each suite found, so that the
+// connections of one list run side by side.
+const splitAbove = 12
+
+// enumerate finds the suites of the list the server accepts at v: it offers
+// the list, removes the suite the server picks, and goes on with the rest
+// until the server refuses. Above splitAbove suites, the rest is split in
+// two halves enumerated in parallel. The accepted suites come back as
+// chains, each in the order the server picked them (its order, when it
+// has one).
+func (s *scanner) enumerate(ctx context.Context, v uint16, suites []uint16) [][]uint16 {
+	if len(suites) <= splitAbove {
+		if c := s.enumerateChain(ctx, v, suites); len(c) > 0 {
+			return [][]uint16{c}
+		}
+		return nil
+	}
+	cs, ok := s.pick(ctx, s.helloSpec(v, suites))
+	if !ok || !slices.Contains(suites, cs) || ctx.Err() != nil {
+		return nil
+	}
+	rest := slices.DeleteFunc(slices.Clone(suites), func(id uint16) bool { return id == cs })
+	half := len(rest) / 2
+	var a, b [][]uint16
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a = s.enumerate(ctx, v, rest[:half]) }()
+	b = s.enumerate(ctx, v, rest[half:])
+	wg.Wait()
+	// cs comes before everything else the server accepts from this list.
+	out := append(a, b...)
+	if len(out) == 0 {
+		return [][]uint16{{cs}}
+	}
+	out[0] = append([]uint16{cs}, out[0]...)
+	return out
+}
+
+// enumerateChain is enumerate without splitting: one connection after the
+// other.
+func (s *scanner) enumerateChain(ctx context.Context, v uint16, suites []uint16) []uint16 {
 	remaining := slices.Clone(suites)
 	var picked []uint16
 	for len(remaining) > 0 && len(picked) < len(suites) && ctx.Err() == nil {
@@ -582,23 +628,28 @@ func (s *scanner) enumerate(ctx context.Context, v uint16, suites []uint16) []ui
 // preference finds whether the server chooses by its own order at v
 // (1) or by the client's (2), 0 when one suite gives no way to tell, and
 // returns the accepted suites in the server's order when it has one.
-func (s *scanner) preference(ctx context.Context, v uint16, classes [][]uint16) ([]uint16, int) {
+func (s *scanner) preference(ctx context.Context, v uint16, chains [][]uint16) ([]uint16, int) {
+	classes := chains
 	all := flatten(classes)
 	if len(all) < 2 {
 		return all, 0
 	}
 	rev := slices.Clone(all)
 	slices.Reverse(rev)
-	a, ok1 := s.pick(ctx, s.helloSpec(v, all))
-	b, ok2 := s.pick(ctx, s.helloSpec(v, rev))
+	var a, b uint16
+	var ok1, ok2 bool
+	done := make(chan struct{})
+	go func() { defer close(done); a, ok1 = s.pick(ctx, s.helloSpec(v, all)) }()
+	b, ok2 = s.pick(ctx, s.helloSpec(v, rev))
+	<-done
 	if !ok1 || !ok2 {
 		return all, 0
 	}
 	if a != b {
 		return all, 2
 	}
-	// The server's order within each class is the order picked; merge the
-	// classes by asking the server to choose between their heads.
+	// The server's order within each chain is the order picked; merge the
+	// chains by asking the server to choose between their heads.
 	var lists [][]uint16
 	for _, c := range classes {
 		if len(c) > 0 {

@@ -61,6 +61,7 @@ func main() {
 	cold := flag.Int("cold", 20, "runs of the one-target cold-start comparison (0 skips it)")
 	serve := flag.String("serve", "", "only serve: write the bench root to `DIR`/root.pem, print one target a line for -n, and serve until interrupted")
 	profile := flag.String("cpuprofile", "", "also write a CPU profile of one certgate run (first -n and -c) to `FILE`")
+	rtts := flag.String("rtt", "0,10ms", "-mode scan: round trips of the one-target comparison, comma-separated; above 0 a delaying proxy sits in front of the server")
 	mode := flag.String("mode", "check", "what to measure: check (against a bare Go loop) or scan (certgate scan against sslscan and testssl.sh, then -n targets)")
 	flag.Parse()
 
@@ -76,6 +77,16 @@ func main() {
 		return
 	}
 	cfg := config{rounds: *rounds, stores: *stores, cold: *cold, certgate: *bin, profile: *profile, scan: *mode == "scan"}
+	for _, f := range strings.Split(*rtts, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if f == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			fail(fmt.Errorf("-rtt: %q is not a duration", f))
+		}
+		cfg.rtts = append(cfg.rtts, d)
+	}
 	if *mode != "check" && *mode != "scan" {
 		fail(fmt.Errorf("-mode: %q is not check or scan", *mode))
 	}
@@ -111,6 +122,7 @@ type config struct {
 	self         string
 	work         string
 	scan         bool
+	rtts         []time.Duration
 }
 
 func ints(s string) ([]int, error) {

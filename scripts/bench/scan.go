@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,8 +15,28 @@ import (
 // alternating, then scans n targets with certgate for throughput and peak
 // RSS.
 func measureScan(cfg config, srv benchServer, rootFile string) error {
-	fmt.Printf("\n== certgate scan on %s, %d round(s), alternating\n", srv.name, cfg.rounds)
-	one := "https://" + srv.one + "/"
+	for _, rtt := range cfg.rtts {
+		if err := compareOne(cfg, srv, rootFile, rtt); err != nil {
+			return err
+		}
+	}
+	return scanMany(cfg, srv, rootFile)
+}
+
+// compareOne times certgate scan, sslscan and testssl.sh on one target,
+// directly (rtt 0) or through a delaying proxy with that round trip.
+func compareOne(cfg config, srv benchServer, rootFile string, rtt time.Duration) error {
+	addr := srv.one
+	if rtt > 0 {
+		a, stop, err := delayProxy(srv.one, rtt/2)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		addr = a
+	}
+	fmt.Printf("\n== certgate scan on %s, round trip %s, %d round(s), alternating\n", srv.name, rtt, cfg.rounds)
+	one := "https://" + addr + "/"
 	cg := func() (time.Duration, error) {
 		return wall(cfg.certgate, "scan", "-o", "json", "--store", cfg.stores, "--ca-file", rootFile, "--fail-on", "never", one)
 	}
@@ -25,7 +46,7 @@ func measureScan(cfg config, srv benchServer, rootFile string) error {
 	}
 	tools := []tool{{"certgate scan", cg}}
 	if p, err := exec.LookPath("sslscan"); err == nil {
-		tools = append(tools, tool{"sslscan", func() (time.Duration, error) { return wall(p, "--no-colour", srv.one) }})
+		tools = append(tools, tool{"sslscan", func() (time.Duration, error) { return wall(p, "--no-colour", addr) }})
 	} else {
 		fmt.Println("sslscan is not installed: no comparison (Debian: apt-get install sslscan)")
 	}
@@ -37,7 +58,7 @@ func measureScan(cfg config, srv benchServer, rootFile string) error {
 	}
 	if testssl != "" {
 		tools = append(tools, tool{"testssl.sh", func() (time.Duration, error) {
-			return wall(testssl, "--quiet", "--color", "0", "--warnings", "off", srv.one)
+			return wall(testssl, "--quiet", "--color", "0", "--warnings", "off", addr)
 		}})
 	} else {
 		fmt.Println("testssl.sh is not installed (it is not packaged for Debian): no comparison with it")
@@ -62,7 +83,12 @@ func measureScan(cfg config, srv benchServer, rootFile string) error {
 		}
 		fmt.Printf("%-14s %10.1f  %s\n", t.name, ms(m), ratio)
 	}
+	return nil
+}
 
+// scanMany scans every -n list at every -c and prints throughput and peak
+// RSS.
+func scanMany(cfg config, srv benchServer, rootFile string) error {
 	for _, n := range cfg.sizes {
 		list := filepath.Join(cfg.work, fmt.Sprintf("scan-targets-%d.txt", n))
 		if err := os.WriteFile(list, []byte(strings.Join(srv.targets(n), "\n")+"\n"), 0o600); err != nil {
@@ -80,4 +106,69 @@ func measureScan(cfg config, srv benchServer, rootFile string) error {
 		}
 	}
 	return nil
+}
+
+// delayProxy listens on 127.0.0.1 and forwards every connection to addr,
+// holding each chunk of bytes, in each direction, for delay before it is
+// passed on: a network path with a round trip of twice delay, without a
+// bandwidth limit, in front of the same loopback server.
+func delayProxy(addr string, delay time.Duration) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				s, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer s.Close()
+				done := make(chan struct{}, 2)
+				go func() { delayCopy(s, c, delay); done <- struct{}{} }()
+				go func() { delayCopy(c, s, delay); done <- struct{}{} }()
+				<-done
+			}()
+		}
+	}()
+	return ln.Addr().String(), func() { ln.Close() }, nil
+}
+
+// delayCopy copies src to dst, each chunk delay after it was read.
+func delayCopy(dst, src net.Conn, delay time.Duration) {
+	type chunk struct {
+		due  time.Time
+		data []byte
+	}
+	q := make(chan chunk, 1024)
+	go func() {
+		defer close(q)
+		for {
+			buf := make([]byte, 32<<10)
+			n, err := src.Read(buf)
+			if n > 0 {
+				q <- chunk{time.Now().Add(delay), buf[:n]}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range q {
+		time.Sleep(time.Until(c.due))
+		if _, err := dst.Write(c.data); err != nil {
+			break
+		}
+	}
+	if tc, ok := dst.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	for range q {
+	}
 }
