@@ -23,27 +23,20 @@ type resumption struct {
 // maxHTTPBytes bounds what the HSTS request reads of the response.
 const maxHTTPBytes = 64 << 10
 
-// resume makes two real handshakes with crypto/tls and one session cache:
-// the second resumes when the server issues session tickets (TLS 1.2
-// tickets when the server speaks TLS 1.2, else TLS 1.3 tickets). The first
-// also reads the staple and SCTs, and, for an https target whose chain
-// VerifyChain accepts, sends one GET / for the Strict-Transport-Security
-// header.
-func (s *scanner) resume(ctx context.Context, tls13 bool, highest12 uint16) resumption {
-	var out resumption
-	if highest12 == 0 && !tls13 {
-		return out
-	}
+// resume makes two real handshakes with crypto/tls, up to maxVersion, and
+// one session cache: the second resumes when the server issues session
+// tickets. The first also reads the staple and SCTs, and, for an https
+// target whose chain VerifyChain accepts, sends one GET / for the
+// Strict-Transport-Security header. ok is false when the first handshake
+// failed.
+func (s *scanner) resume(ctx context.Context, maxVersion uint16) (out resumption, ok bool) {
 	cfg := &tls.Config{
 		ServerName:         s.t.ServerName,
 		InsecureSkipVerify: true, // the chain is check's to judge; HSTS asks VerifyChain
 		ClientSessionCache: tls.NewLRUClientSessionCache(1),
 		MinVersion:         tls.VersionTLS10,
-		MaxVersion:         tls.VersionTLS13,
+		MaxVersion:         maxVersion,
 		NextProtos:         []string{"http/1.1"},
-	}
-	if highest12 != 0 {
-		cfg.MaxVersion = highest12
 	}
 	first := s.handshake(ctx, cfg, func(conn *tls.Conn) {
 		st := conn.ConnectionState()
@@ -58,10 +51,10 @@ func (s *scanner) resume(ctx context.Context, tls13 bool, highest12 uint16) resu
 		}
 	})
 	if !first {
-		return out
+		return out, false
 	}
 	s.handshake(ctx, cfg, func(conn *tls.Conn) { out.tickets = conn.ConnectionState().DidResume })
-	return out
+	return out, true
 }
 
 // handshake completes a crypto/tls handshake on a new connection and runs

@@ -164,6 +164,11 @@ func (s *scanner) run(ctx context.Context) Report {
 	for i, p := range s.o.Clients {
 		goDo(func() { sims[i] = s.simulate(ctx, p) })
 	}
+	// Resumption and HSTS at TLS 1.2 and older; TLS 1.3 only servers are
+	// retried below.
+	var res resumption
+	var resOK bool
+	goDo(func() { res, resOK = s.resume(ctx, tlswire.VersionTLS12) })
 	groups13 := make([]bool, len(groups13Candidates))
 	for i, g := range groups13Candidates {
 		goDo(func() { groups13[i] = s.group13(ctx, g) })
@@ -239,8 +244,9 @@ func (s *scanner) run(ctx context.Context) Report {
 	}
 	var alpn []string
 	goDo(func() { alpn = s.alpn(ctx, supported, highest12, perClass, all) })
-	var res resumption
-	goDo(func() { res = s.resume(ctx, supported[tlswire.VersionTLS13], highest12) })
+	if !resOK && highest12 == 0 && supported[tlswire.VersionTLS13] {
+		goDo(func() { res, _ = s.resume(ctx, tlswire.VersionTLS13) })
+	}
 	wg.Wait()
 
 	// Assemble.
