@@ -2,12 +2,17 @@ package scan_test
 
 import (
 	"context"
+	"encoding/asn1"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/internal/tlsservers"
+	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/scan"
 )
@@ -78,5 +83,36 @@ func TestLyingServer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestScanByteLimit: every connection of a scan reads at most
+// Options.MaxBytes, the crypto/tls ones (resumption, HSTS) included: a
+// server whose certificate is larger than the limit gets no resumption
+// handshake and no suite, only scan-incomplete.
+func TestScanByteLimit(t *testing.T) {
+	big := testpki.SelfSigned(t, testpki.Extension(asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1}, false, make([]byte, 64<<10)))
+	chain := filepath.Join(t.TempDir(), "chain.pem")
+	if err := os.WriteFile(chain, testpki.PEM(big.Cert), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := tlsservers.StartOpenSSL(t, "-tls1_2", "-cert_chain", chain).Addr
+	d := net.Dialer{}
+	run := func(limit int64) scan.Report {
+		return scan.Run(context.Background(), scan.Target{ServerName: "example.test",
+			Dial: func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }},
+			scan.Options{Timeout: 5 * time.Second, Concurrency: 4, MaxBytes: limit, Clients: []*clients.Profile{}})
+	}
+	if r := run(0); !r.Scan.Features.SessionResumptionTickets || len(r.Scan.CipherSuites) == 0 {
+		t.Fatalf("without a limit: tickets %v, %d suites; want a resumption and suites", r.Scan.Features.SessionResumptionTickets, len(r.Scan.CipherSuites))
+	}
+	r := run(16 << 10)
+	incomplete := false
+	for _, p := range r.Problems {
+		incomplete = incomplete || p.ID == result.ProblemScanIncomplete
+	}
+	if !incomplete || len(r.Scan.CipherSuites) != 0 || r.Scan.Features.SessionResumptionTickets {
+		t.Errorf("with a 16 KiB limit: problems %+v, %d suites, tickets %v; want scan-incomplete, none, false",
+			r.Problems, len(r.Scan.CipherSuites), r.Scan.Features.SessionResumptionTickets)
 	}
 }

@@ -409,7 +409,26 @@ func (s *scanner) dial(ctx context.Context) (net.Conn, func(), error) {
 		_ = conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(cctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	return conn, func() { stop(); cancel(); <-s.sem }, nil
+	return &limitConn{Conn: conn, left: s.o.MaxBytes}, func() { stop(); cancel(); <-s.sem }, nil
+}
+
+// limitConn fails its reads once left bytes were read: every connection
+// of a scan, crypto/tls ones included, reads at most Options.MaxBytes.
+type limitConn struct {
+	net.Conn
+	left int64
+}
+
+func (c *limitConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, tlswire.ErrTooLarge
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 func rootCause(err error) string {
