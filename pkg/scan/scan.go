@@ -565,9 +565,12 @@ func (s *scanner) helloSpec(v uint16, suites []uint16) tlswire.Spec {
 	case v == tlswire.VersionSSL30:
 		// No extensions: SSL 3.0 has none.
 	case v >= tlswire.VersionTLS13:
+		// No key share: the server answers with a HelloRetryRequest that
+		// names the suite it picked, without computing a key exchange or
+		// signing.
 		spec.ServerName = s.t.ServerName
 		spec.Groups = groups13
-		spec.KeyShareGroups = []uint16{tlswire.GroupX25519}
+		spec.KeyShareGroups = []uint16{}
 		spec.SignatureSchemes = sigSchemes
 	default:
 		spec.ServerName = s.t.ServerName
@@ -598,7 +601,7 @@ func (s *scanner) pick(ctx context.Context, spec tlswire.Spec) (uint16, bool) {
 // splitAbove is the size of a suite list above which enumerate splits
 // the rest of the list in two after each suite found, so that the
 // connections of one list run side by side.
-const splitAbove = 12
+const splitAbove = 4
 
 // enumerate finds the suites of the list the server accepts at v: it offers
 // the list, removes the suite the server picks, and goes on with the rest
