@@ -57,22 +57,25 @@ func Need(t testing.TB, program, pkg string) string {
 
 // Certs are the files of a test certificate.
 type Certs struct {
+	// CA is the root that issued the leaf (its key signs OCSP responses).
+	CA                *testpki.CA
 	Root, Leaf        *x509.Certificate
 	CertFile, KeyFile string
 }
 
 // MakeCerts writes a leaf for example.test (key spec: testpki.RSA(2048),
-// testpki.ECDSA(256), ...) issued by a fresh root into dir: cert.pem (leaf
-// then root's intermediate-free chain) and key.pem.
-func MakeCerts(t testing.TB, dir string, key testpki.KeySpec) Certs {
+// testpki.ECDSA(256), ...; opts edit it) issued by a fresh root into dir:
+// cert.pem (the leaf) and key.pem.
+func MakeCerts(t testing.TB, dir string, key testpki.KeySpec, opts ...testpki.Option) Certs {
 	t.Helper()
 	root := testpki.NewRoot(t, "tlsservers test root")
-	leaf := root.Leaf(t, testpki.WithKey(key), testpki.Validity(time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour)))
+	opts = append([]testpki.Option{testpki.WithKey(key), testpki.Validity(time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour))}, opts...)
+	leaf := root.Leaf(t, opts...)
 	keyPEM, err := testpki.KeyPEM(leaf.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Certs{Root: root.Cert, Leaf: leaf.Cert, CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")}
+	c := Certs{CA: root, Root: root.Cert, Leaf: leaf.Cert, CertFile: filepath.Join(dir, "cert.pem"), KeyFile: filepath.Join(dir, "key.pem")}
 	if err := os.WriteFile(c.CertFile, testpki.PEM(leaf.Cert), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +116,15 @@ func StartOpenSSL(t testing.TB, args ...string) *Server {
 // StartOpenSSLKey is StartOpenSSL with a leaf key of the given kind.
 func StartOpenSSLKey(t testing.TB, key testpki.KeySpec, args ...string) *Server {
 	t.Helper()
+	return StartOpenSSLCerts(t, MakeCerts(t, t.TempDir(), key), args...)
+}
+
+// StartOpenSSLCerts is StartOpenSSL with certificates the test made (with
+// MakeCerts).
+func StartOpenSSLCerts(t testing.TB, c Certs, args ...string) *Server {
+	t.Helper()
 	bin := Need(t, "openssl", "openssl")
-	dir := t.TempDir()
-	c := MakeCerts(t, dir, key)
+	dir := filepath.Dir(c.CertFile)
 	full := append([]string{"s_server", "-accept", "127.0.0.1:0", "-cert", c.CertFile, "-key", c.KeyFile, "-www"}, args...)
 	cmd := exec.Command(bin, full...)
 	stdout, err := cmd.StdoutPipe()

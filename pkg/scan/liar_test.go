@@ -78,6 +78,9 @@ func TestLyingServer(t *testing.T) {
 				}
 			}
 			if tt.suite == 0x0005 {
+				if r.Scan.Features.SecureRenegotiation {
+					t.Error("secure renegotiation reported for a server that sends no renegotiation_info")
+				}
 				if n := len(r.Scan.CipherSuites); n != 1 {
 					t.Errorf("%d suites accepted, want RC4-SHA once: %+v", n, r.Scan.CipherSuites)
 				}

@@ -24,6 +24,8 @@ type expect struct {
 	hsts      *result.HSTS
 	noHSTS    bool
 	alpn      []string
+	fallback  *bool
+	secReneg  *bool
 }
 
 func yes() *bool { b := true; return &b }
@@ -93,6 +95,12 @@ func checkScan(t *testing.T, r scan.Report, want expect) {
 	if want.alpn != nil && !slices.Equal(s.Features.ALPN, want.alpn) {
 		t.Errorf("alpn %v, want %v", s.Features.ALPN, want.alpn)
 	}
+	if want.fallback != nil && s.Features.FallbackSCSV != *want.fallback {
+		t.Errorf("fallback_scsv %v, want %v", s.Features.FallbackSCSV, *want.fallback)
+	}
+	if want.secReneg != nil && s.Features.SecureRenegotiation != *want.secReneg {
+		t.Errorf("secure_renegotiation %v, want %v", s.Features.SecureRenegotiation, *want.secReneg)
+	}
 	if s.Probes == 0 {
 		t.Error("no probes counted")
 	}
@@ -132,6 +140,9 @@ func TestScanOpenSSL(t *testing.T) {
 			[]string{"-tls1", "-cipher", "AES128-SHA:ECDHE-RSA-AES256-SHA:@SECLEVEL=0"},
 			expect{protocols: []string{"TLS 1.0"},
 				suites: map[string][]string{"TLS 1.0": {"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"}}}},
+		{"TLS 1.0 to 1.3: fallback SCSV, secure renegotiation", testpki.RSA(2048),
+			[]string{"-min_protocol", "TLSv1", "-cipher", "ALL:@SECLEVEL=0"},
+			expect{protocols: []string{"TLS 1.3", "TLS 1.2", "TLS 1.1", "TLS 1.0"}, fallback: yes(), secReneg: yes()}},
 		{"server order", testpki.RSA(2048),
 			[]string{"-tls1_2", "-serverpref", "-cipher", "AES128-SHA:ECDHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-SHA:ECDHE-RSA-AES128-SHA", "-dhparam", dh2048},
 			expect{ordered: true, pref: map[string]bool{"TLS 1.2": true},
