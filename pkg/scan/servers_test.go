@@ -2,10 +2,12 @@ package scan_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/internal/tlsservers"
+	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/scan"
 )
@@ -140,6 +142,9 @@ func TestScanOpenSSL(t *testing.T) {
 			[]string{"-tls1", "-cipher", "AES128-SHA:ECDHE-RSA-AES256-SHA:@SECLEVEL=0"},
 			expect{protocols: []string{"TLS 1.0"},
 				suites: map[string][]string{"TLS 1.0": {"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"}}}},
+		{"TLS 1.3 only: ALPN and tickets read from real handshakes", testpki.RSA(2048),
+			[]string{"-tls1_3", "-alpn", "h2,http/1.1"},
+			expect{protocols: []string{"TLS 1.3"}, alpn: []string{"h2", "http/1.1"}, tickets: yes()}},
 		{"TLS 1.0 to 1.3: fallback SCSV, secure renegotiation", testpki.RSA(2048),
 			[]string{"-min_protocol", "TLSv1", "-cipher", "ALL:@SECLEVEL=0"},
 			expect{protocols: []string{"TLS 1.3", "TLS 1.2", "TLS 1.1", "TLS 1.0"}, fallback: yes(), secReneg: yes()}},
@@ -199,5 +204,40 @@ func TestScanNginx(t *testing.T) {
 			srv := tlsservers.StartNginxWith(t, tt.cfg)
 			checkScan(t, scanAddr(t, srv, scan.Options{Concurrency: 4}), tt.want)
 		})
+	}
+}
+
+// TestClientSimulations: each recorded client's replay says what it gets,
+// or why it fails, including its own limits: at a 1024-bit DH group the
+// OpenSSL 3 client (security level 2) refuses, the Java 17 client (which
+// refuses DH below 1024 bits) connects.
+func TestClientSimulations(t *testing.T) {
+	dh1024 := tlsservers.DHParams(t, t.TempDir(), 1024)
+	weak := tlsservers.StartOpenSSL(t, "-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", "-dhparam", dh1024)
+	r := scanAddr(t, weak, scan.Options{Concurrency: 4})
+	byName := map[string]result.ClientSimulation{}
+	for _, c := range r.Scan.Clients {
+		byName[c.Profile] = c
+	}
+	all, err := clients.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Scan.Clients) != len(all) {
+		t.Errorf("%d simulations, want one per recorded client (%d)", len(r.Scan.Clients), len(all))
+	}
+	if o := byName["openssl-3"]; o.OK || o.Code != result.CodeHandshake || !strings.Contains(o.Message, "DH") {
+		t.Errorf("openssl-3 on a 1024-bit DH server: %+v; want a refusal naming DH", o)
+	}
+	if j := byName["java-17"]; !j.OK || j.Group != "DH 1024" || j.CipherSuite != "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256" {
+		t.Errorf("java-17 on a 1024-bit DH server: %+v; want ok with DH 1024", j)
+	}
+
+	good := tlsservers.StartOpenSSL(t)
+	r = scanAddr(t, good, scan.Options{Concurrency: 4})
+	for _, c := range r.Scan.Clients {
+		if !c.OK || c.Protocol == "" || c.CipherSuite == "" || c.Group == "" {
+			t.Errorf("%s on a default openssl server: %+v; want ok with protocol, suite and group", c.Name, c)
+		}
 	}
 }
