@@ -12,6 +12,7 @@
 package scan
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
@@ -409,25 +410,39 @@ func (s *scanner) dial(ctx context.Context) (net.Conn, func(), error) {
 		_ = conn.SetDeadline(dl)
 	}
 	stop := context.AfterFunc(cctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	return &limitConn{Conn: conn, left: s.o.MaxBytes}, func() { stop(); cancel(); <-s.sem }, nil
+	return newLimitConn(conn, s.o.MaxBytes), func() { stop(); cancel(); <-s.sem }, nil
 }
 
 // limitConn fails its reads once left bytes were read: every connection
-// of a scan, crypto/tls ones included, reads at most Options.MaxBytes.
+// of a scan, crypto/tls ones included, reads at most Options.MaxBytes. It
+// reads the socket through a buffer, so that a record's header and body
+// cost one read system call, not two.
 type limitConn struct {
 	net.Conn
 	left int64
+	buf  *bufio.Reader
 }
 
-func (c *limitConn) Read(p []byte) (int, error) {
-	if c.left <= 0 {
+func newLimitConn(c net.Conn, limit int64) *limitConn {
+	l := &limitConn{Conn: c, left: limit}
+	l.buf = bufio.NewReaderSize(rawReader{l}, 8<<10)
+	return l
+}
+
+func (c *limitConn) Read(p []byte) (int, error) { return c.buf.Read(p) }
+
+// rawReader reads the socket under the limit.
+type rawReader struct{ c *limitConn }
+
+func (r rawReader) Read(p []byte) (int, error) {
+	if r.c.left <= 0 {
 		return 0, tlswire.ErrTooLarge
 	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
+	if int64(len(p)) > r.c.left {
+		p = p[:r.c.left]
 	}
-	n, err := c.Conn.Read(p)
-	c.left -= int64(n)
+	n, err := r.c.Conn.Read(p)
+	r.c.left -= int64(n)
 	return n, err
 }
 

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,14 @@ var encBits = map[string]int{
 // suite without forward secrecy, without AEAD (CBC and other MAC-then-
 // encrypt modes) or with 3DES; strong otherwise.
 func Attributes(id uint16) result.Suite {
+	tables()
+	if a, ok := attrs[id]; ok {
+		return a
+	}
+	return attributes(id)
+}
+
+func attributes(id uint16) result.Suite {
 	name := tlswire.SuiteName(id)
 	s := result.Suite{Name: name, ID: fmt.Sprintf("0x%04x", id)}
 	body, ok := strings.CutPrefix(name, "TLS_")
@@ -73,11 +82,13 @@ func Attributes(id uint16) result.Suite {
 	return s
 }
 
+var exportWords = strings.NewReplacer("_EXPORT1024", "", "_EXPORT", "")
+
 // splitKexAuth splits the part before _WITH_ into key exchange and
 // authentication: "ECDHE_RSA" is ECDHE and RSA, "RSA" is RSA and RSA,
 // "DH_anon_EXPORT" is DH and anon, "PSK" is PSK and PSK.
 func splitKexAuth(s string) (kex, auth string) {
-	s = strings.NewReplacer("_EXPORT1024", "", "_EXPORT", "").Replace(s)
+	s = exportWords.Replace(s)
 	if strings.HasPrefix(s, "GOSTR") {
 		return s, "GOST"
 	}
@@ -130,21 +141,32 @@ func strength(s result.Suite, export bool) string {
 
 var (
 	tablesOnce  sync.Once
-	legacySuite []uint16 // suites of the registry for SSL 3.0 to TLS 1.2
+	legacySuite []uint16 // suites of the registry for TLS 1.2
+	oldSuite    []uint16 // suites of the registry for SSL 3.0 to TLS 1.1
 	tls13Suite  []uint16 // suites of the registry for TLS 1.3
+	attrs       map[uint16]result.Suite
 )
 
+// tables reads the registry once: the suites of each version and their
+// attributes.
 func tables() {
 	tablesOnce.Do(func() {
+		attrs = map[uint16]result.Suite{}
 		for id := 0; id <= 0xffff; id++ {
 			n := tlswire.SuiteName(uint16(id))
 			switch {
 			case strings.HasPrefix(n, "0x"), strings.HasPrefix(n, "GREASE"), id == 0:
+				continue
 			case id>>8 == 0x13:
 				tls13Suite = append(tls13Suite, uint16(id))
 			case strings.Contains(n, "_WITH_"):
 				legacySuite = append(legacySuite, uint16(id))
+				a := attributes(uint16(id))
+				if !a.AEAD && !strings.HasSuffix(n, "_SHA256") && !strings.HasSuffix(n, "_SHA384") {
+					oldSuite = append(oldSuite, uint16(id))
+				}
 			}
+			attrs[uint16(id)] = attributes(uint16(id))
 		}
 	})
 }
@@ -158,20 +180,11 @@ func SuitesFor(v uint16) []uint16 {
 	tables()
 	switch {
 	case v >= tlswire.VersionTLS13:
-		return append([]uint16(nil), tls13Suite...)
+		return slices.Clone(tls13Suite)
 	case v == tlswire.VersionTLS12:
-		return append([]uint16(nil), legacySuite...)
+		return slices.Clone(legacySuite)
 	}
-	var out []uint16
-	for _, id := range legacySuite {
-		a := Attributes(id)
-		n := a.Name
-		if a.AEAD || strings.HasSuffix(n, "_SHA256") || strings.HasSuffix(n, "_SHA384") {
-			continue
-		}
-		out = append(out, id)
-	}
-	return out
+	return slices.Clone(oldSuite)
 }
 
 // suiteClass partitions the suites of a version so that each part can be
