@@ -137,6 +137,13 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 		if obs.Address == "" {
 			return nil // no connection was made: there is nothing to scan
 		}
+		var ne net.Error
+		if obs.Err != nil && errors.As(obs.Err, &ne) && ne.Timeout() {
+			// A server that lets a handshake stall would make every one of
+			// the scan's connections wait out --timeout: check's verdict
+			// says it all.
+			return nil
+		}
 		addr := obs.Address
 		d := cfg.Probe.Dialer
 		if d != nil {

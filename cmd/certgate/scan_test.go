@@ -2,6 +2,8 @@ package main
 
 import (
 	"crypto/tls"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -107,5 +109,17 @@ func TestScanUsageErrors(t *testing.T) {
 	}
 	if code, _, _ := cli(t, "", "scan", "--min-grade", "a-", "--help"); code != 0 {
 		t.Errorf("scan --help exit %d", code)
+	}
+}
+
+// TestScanSkipsStalledServer: a server that never answers the hello gets
+// check's timeout verdict and no scan (which would wait out --timeout on
+// every connection).
+func TestScanSkipsStalledServer(t *testing.T) {
+	addr := testpki.ServeRaw(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	_, out, errOut := cli(t, "", "scan", "-o", "json", "--timeout", "300ms", "https://"+addr+"/")
+	rs := decode(t, out, errOut)
+	if len(rs) != 1 || rs[0].Status != result.StatusError || rs[0].Scan != nil {
+		t.Fatalf("want one error result without a scan: %+v", rs)
 	}
 }
