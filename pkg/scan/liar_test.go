@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,31 +16,52 @@ import (
 	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/scan"
+	"github.com/certgate/certgate/pkg/tlswire"
 )
 
 // liar answers every ClientHello with the same TLS 1.2 ServerHello,
 // selecting suite (whatever was offered), then ServerHelloDone.
-func liar(suite uint16, extra []byte) func(net.Conn) {
+func liar(suite uint16, extra []byte) func(net.Conn) { return fixedServer(suite, extra, false) }
+
+// fixedServer answers every ClientHello with a TLS 1.2 ServerHello
+// selecting suite, with the extensions extra (raw, without the list
+// length); when obliging, it selects DEFLATE and echoes the heartbeat
+// extension only when the hello offers them, and otherwise neither.
+func fixedServer(suite uint16, extra []byte, obliging bool) func(net.Conn) {
 	return func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 		hdr := make([]byte, 5)
 		if _, err := io.ReadFull(c, hdr); err != nil {
 			return
 		}
-		if _, err := io.CopyN(io.Discard, c, int64(hdr[3])<<8|int64(hdr[4])); err != nil {
+		rec := make([]byte, int(hdr[3])<<8|int(hdr[4]))
+		if _, err := io.ReadFull(c, rec); err != nil {
 			return
+		}
+		var comp byte
+		exts := extra
+		if obliging {
+			exts = nil
+			if h, err := tlswire.ParseClientHello(append(hdr, rec...)); err == nil {
+				if slices.Contains(h.CompressionMethods, 1) {
+					comp = 1
+				}
+				if _, ok := h.Extension(15); ok {
+					exts = []byte{0, 15, 0, 1, 1} // heartbeat, peer_allowed_to_send
+				}
+			}
 		}
 		body := []byte{0x03, 0x03}
 		body = append(body, make([]byte, 32)...) // random
-		body = append(body, 0, byte(suite>>8), byte(suite), 0)
-		if extra != nil {
-			body = append(body, byte(len(extra)>>8), byte(len(extra)))
-			body = append(body, extra...)
+		body = append(body, 0, byte(suite>>8), byte(suite), comp)
+		if exts != nil {
+			body = append(body, byte(len(exts)>>8), byte(len(exts)))
+			body = append(body, exts...)
 		}
 		msg := append([]byte{2, 0, byte(len(body) >> 8), byte(len(body))}, body...)
 		msg = append(msg, 14, 0, 0, 0) // ServerHelloDone
-		rec := append([]byte{22, 3, 3, byte(len(msg) >> 8), byte(len(msg))}, msg...)
-		_, _ = c.Write(rec)
+		out := append([]byte{22, 3, 3, byte(len(msg) >> 8), byte(len(msg))}, msg...)
+		_, _ = c.Write(out)
 		_, _ = io.Copy(io.Discard, c)
 	}
 }
@@ -117,5 +139,26 @@ func TestScanByteLimit(t *testing.T) {
 	if !incomplete || len(r.Scan.CipherSuites) != 0 || r.Scan.Features.SessionResumptionTickets {
 		t.Errorf("with a 16 KiB limit: problems %+v, %d suites, tickets %v; want scan-incomplete, none, false",
 			r.Problems, len(r.Scan.CipherSuites), r.Scan.Features.SessionResumptionTickets)
+	}
+}
+
+// TestCompressionAndHeartbeat: a server that selects DEFLATE when offered
+// and echoes the heartbeat extension is reported with both.
+func TestCompressionAndHeartbeat(t *testing.T) {
+	addr := testpki.ServeRaw(t, fixedServer(0xc02f, nil, true))
+	d := net.Dialer{}
+	r := scan.Run(context.Background(), scan.Target{ServerName: "example.test",
+		Dial: func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }},
+		scan.Options{Timeout: 5 * time.Second, Concurrency: 4, Clients: []*clients.Profile{}})
+	if f := r.Scan.Features; !f.Compression || !f.Heartbeat {
+		t.Errorf("compression %v, heartbeat %v; want both", f.Compression, f.Heartbeat)
+	}
+
+	plain := testpki.ServeRaw(t, liar(0xc02f, nil))
+	r = scan.Run(context.Background(), scan.Target{ServerName: "example.test",
+		Dial: func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", plain) }},
+		scan.Options{Timeout: 5 * time.Second, Concurrency: 4, Clients: []*clients.Profile{}})
+	if f := r.Scan.Features; f.Compression || f.Heartbeat {
+		t.Errorf("a server without either: compression %v, heartbeat %v", f.Compression, f.Heartbeat)
 	}
 }
