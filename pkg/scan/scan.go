@@ -152,14 +152,10 @@ func (s *scanner) run(ctx context.Context) Report {
 	ssl2 := false
 	goDo(func() { ssl2 = s.ssl2(ctx) })
 	all := append([]uint16{tlswire.VersionTLS13}, legacyVersions...)
-	// [version][class] chains of accepted suites, each in the server's order
-	chains := make([][][][]uint16, len(all))
+	// [version] chains of accepted suites, each in the server's order
+	perClass := make([][][]uint16, len(all))
 	for i, v := range all {
-		classes := classesOf(SuitesFor(v))
-		chains[i] = make([][][]uint16, len(classes))
-		for j, c := range classes {
-			goDo(func() { chains[i][j] = s.enumerate(ctx, v, c) })
-		}
+		goDo(func() { perClass[i] = s.enumerateVersion(ctx, v) })
 	}
 	sims := make([]result.ClientSimulation, len(s.o.Clients))
 	for i, p := range s.o.Clients {
@@ -175,12 +171,6 @@ func (s *scanner) run(ctx context.Context) Report {
 		goDo(func() { groups13[i] = s.group13(ctx, g) })
 	}
 	wg.Wait()
-	perClass := make([][][]uint16, len(all)) // [version] chains
-	for i := range all {
-		for _, c := range chains[i] {
-			perClass[i] = append(perClass[i], c...)
-		}
-	}
 
 	supported := map[uint16]bool{}
 	for i, v := range all {
@@ -611,6 +601,37 @@ func (s *scanner) pick(ctx context.Context, spec tlswire.Spec) (uint16, bool) {
 		return 0, false
 	}
 	return f.ServerHello.CipherSuite, true
+}
+
+// enumerateVersion finds the suites the server accepts at v: one hello
+// with every suite tells whether it speaks v at all (one connection for a
+// protocol it does not); then the rest is enumerated by key exchange
+// class, the classes side by side.
+func (s *scanner) enumerateVersion(ctx context.Context, v uint16) [][]uint16 {
+	suites := SuitesFor(v)
+	cs, ok := s.pick(ctx, s.helloSpec(v, suites))
+	if !ok || !slices.Contains(suites, cs) {
+		return nil
+	}
+	rest := slices.DeleteFunc(suites, func(id uint16) bool { return id == cs })
+	classes := classesOf(rest)
+	found := make([][][]uint16, len(classes))
+	var wg sync.WaitGroup
+	for j, c := range classes {
+		wg.Add(1)
+		go func() { defer wg.Done(); found[j] = s.enumerate(ctx, v, c) }()
+	}
+	wg.Wait()
+	var out [][]uint16
+	for _, f := range found {
+		out = append(out, f...)
+	}
+	// cs is the server's first choice of all: it heads any chain.
+	if len(out) == 0 {
+		return [][]uint16{{cs}}
+	}
+	out[0] = append([]uint16{cs}, out[0]...)
+	return out
 }
 
 // splitAbove is the size of a suite list above which enumerate splits
