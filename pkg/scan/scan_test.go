@@ -33,8 +33,3 @@ func scanAddr(t *testing.T, srv *tlsservers.Server, opts scan.Options) scan.Repo
 	}
 	return r
 }
-
-func TestSmokeOpenSSL(t *testing.T) {
-	srv := tlsservers.StartOpenSSL(t)
-	scanAddr(t, srv, scan.Options{})
-}
