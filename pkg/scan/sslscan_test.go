@@ -84,18 +84,21 @@ func TestSSLScanAgrees(t *testing.T) {
 	servers := []struct {
 		name  string
 		start func(t *testing.T) *tlsservers.Server
+		// ordered names the protocol whose suites the server orders: the
+		// order must match too.
+		ordered string
 	}{
 		{"openssl every suite TLS 1.0 to 1.3", func(t *testing.T) *tlsservers.Server {
 			return tlsservers.StartOpenSSL(t, "-min_protocol", "TLSv1", "-cipher", "ALL:COMPLEMENTOFALL:@SECLEVEL=0")
-		}},
+		}, ""},
 		{"openssl TLS 1.3 two suites", func(t *testing.T) *tlsservers.Server {
 			return tlsservers.StartOpenSSL(t, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256")
-		}},
+		}, ""},
 		{"nginx modern", func(t *testing.T) *tlsservers.Server {
 			return tlsservers.StartNginx(t, `ssl_protocols TLSv1.2 TLSv1.3;
         ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:AES128-SHA256:ECDHE-RSA-AES128-SHA;
         ssl_prefer_server_ciphers on;`)
-		}},
+		}, "TLS 1.2"},
 	}
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
@@ -107,6 +110,9 @@ func TestSSLScanAgrees(t *testing.T) {
 			slices.Sort(wantProtos)
 			if !slices.Equal(got, wantProtos) {
 				t.Errorf("protocols: certgate %v, sslscan %v", got, wantProtos)
+			}
+			if p := s.ordered; p != "" && !slices.Equal(suites(r.Scan, p), wantSuites[p]) {
+				t.Errorf("%s order: certgate %v, sslscan %v", p, suites(r.Scan, p), wantSuites[p])
 			}
 			for _, p := range wantProtos {
 				g, w := suites(r.Scan, p), wantSuites[p]
