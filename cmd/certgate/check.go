@@ -69,6 +69,12 @@ type checkOptions struct {
 	// extend, when set, adjusts the run before it starts (preflight adds
 	// its stage) and may wrap the inputs.
 	extend func(cfg *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool)
+
+	// stage, when set (certgate scan), makes the runner's per-target
+	// stage from the run's configuration; finish, when set, completes each
+	// result before it is written and reports whether it fails the run.
+	stage  func(cfg *runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem
+	finish func(r *result.Result) bool
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -365,6 +371,9 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if o.extend != nil {
 		next = o.extend(&cfg, next)
 	}
+	if o.stage != nil {
+		cfg.Stage = o.stage(&cfg)
+	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {
 		// No result is emitted against a store that failed to load.
@@ -381,7 +390,8 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 			r.Index = total
 		}
 		total++
-		if r.Failed(o.Common.FailOn) {
+		fails := o.finish != nil && o.finish(&r)
+		if r.Failed(o.Common.FailOn) || fails {
 			failed++
 		}
 		prog.add(r)

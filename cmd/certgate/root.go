@@ -130,6 +130,7 @@ reports every problem with the code that client would give:
 	})
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.AddCommand(newCheckCmd(ios, nil))
+	root.AddCommand(newScanCmd(ios, nil))
 	root.AddCommand(newVersionCmd(ios))
 	root.AddCommand(newVerifyCmd(ios, nil))
 	root.AddCommand(newDiffCmd(ios))

@@ -77,6 +77,8 @@ var kinds = map[string]Kind{
 	result.ProblemDeadlineExceeded: KindConnection,
 	result.ProblemClientFallback:   KindConnection,
 	result.ProblemClientRefuses:    KindConnection,
+	result.ProblemScanUnoffered:    KindConnection,
+	result.ProblemScanIncomplete:   KindConnection,
 	result.ProblemLocalResource:    KindLocal,
 	// Changes against a baseline (changes.go) are facts about two runs.
 	result.ProblemChangedRoot:     KindChange,

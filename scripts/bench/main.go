@@ -4,6 +4,7 @@
 //	go run ./scripts/bench                 # 1,000 targets, -c 32 and -c 128
 //	go run ./scripts/bench -n 1000,10000   # memory at two list sizes
 //	go run ./scripts/bench -server nginx   # nginx (Debian: apt-get install nginx) instead
+//	go run ./scripts/bench -mode scan -server nginx -n 1000 -c 32   # certgate scan vs sslscan
 //
 // It starts the server, writes N targets that reach it, and in the same run
 // measures, at each concurrency and for several rounds, alternating: (a) a
@@ -60,6 +61,8 @@ func main() {
 	cold := flag.Int("cold", 20, "runs of the one-target cold-start comparison (0 skips it)")
 	serve := flag.String("serve", "", "only serve: write the bench root to `DIR`/root.pem, print one target a line for -n, and serve until interrupted")
 	profile := flag.String("cpuprofile", "", "also write a CPU profile of one certgate run (first -n and -c) to `FILE`")
+	rtts := flag.String("rtt", "0,10ms", "-mode scan: round trips of the one-target comparison, comma-separated; above 0 a delaying proxy sits in front of the server")
+	mode := flag.String("mode", "check", "what to measure: check (against a bare Go loop) or scan (certgate scan against sslscan and testssl.sh, then -n targets)")
 	flag.Parse()
 
 	if *rusage {
@@ -73,7 +76,20 @@ func main() {
 		}
 		return
 	}
-	cfg := config{rounds: *rounds, stores: *stores, cold: *cold, certgate: *bin, profile: *profile}
+	cfg := config{rounds: *rounds, stores: *stores, cold: *cold, certgate: *bin, profile: *profile, scan: *mode == "scan"}
+	for _, f := range strings.Split(*rtts, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(f))
+		if f == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			fail(fmt.Errorf("-rtt: %q is not a duration", f))
+		}
+		cfg.rtts = append(cfg.rtts, d)
+	}
+	if *mode != "check" && *mode != "scan" {
+		fail(fmt.Errorf("-mode: %q is not check or scan", *mode))
+	}
 	var err error
 	if cfg.sizes, err = ints(*sizes); err != nil {
 		fail(fmt.Errorf("-n: %w", err))
@@ -105,6 +121,8 @@ type config struct {
 	profile      string
 	self         string
 	work         string
+	scan         bool
+	rtts         []time.Duration
 }
 
 func ints(s string) ([]int, error) {
@@ -170,7 +188,11 @@ func run(cfg config, server string) error {
 		if err != nil {
 			return fmt.Errorf("%s server: %w", m, err)
 		}
-		err = measure(cfg, srv, rootFile)
+		if cfg.scan {
+			err = measureScan(cfg, srv, rootFile)
+		} else {
+			err = measure(cfg, srv, rootFile)
+		}
 		srv.stop()
 		if err != nil {
 			return err

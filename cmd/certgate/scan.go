@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/certgate/certgate/pkg/clients"
+	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/probe"
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/runner"
+	"github.com/certgate/certgate/pkg/scan"
+	"github.com/certgate/certgate/pkg/target"
+)
+
+// scanOptions are the settings of one `certgate scan`: check's, plus its own.
+type scanOptions struct {
+	check *checkOptions
+
+	// MinGrade is --min-grade ("" for none); Clients is --clients.
+	MinGrade string
+	Clients  []string
+
+	// sims are the client simulations, from Clients.
+	sims []*clients.Profile
+}
+
+// Hooks filled by the rating of a scan. Each is nil until the rating is
+// built; scan works without them (no grade, no weakness problems).
+var (
+	// rate grades a decided scan result (certgate's reading of the SSL
+	// Labs server rating guide 2009r).
+	rate func(r *result.Result) *result.Grade
+	// weaknesses lists the weakness problems of a scan, for the decision.
+	weaknesses func(s *result.Scan) []result.Problem
+	// checkStaple checks a stapled OCSP response against the chain.
+	checkStaple func(staple []byte, chain []*x509.Certificate) *result.OCSPStaple
+	// belowGrade reports whether grade is below min (--min-grade).
+	belowGrade func(grade, min string) bool
+)
+
+// grades are the values --min-grade takes, best first.
+var grades = []string{"A+", "A", "A-", "B", "C", "D", "E", "F"}
+
+func newScanCmd(ios *iostreams.IOStreams, runF func(context.Context, *scanOptions) error) *cobra.Command {
+	so := &scanOptions{}
+	cmd := newCheckCmd(ios, func(ctx context.Context, o *checkOptions) error {
+		so.check = o
+		if err := so.validate(); err != nil {
+			return err
+		}
+		o.stage = so.stage
+		o.finish = so.finish
+		if runF != nil {
+			return runF(ctx, so)
+		}
+		return runCheck(ctx, o)
+	})
+	cmd.Use = "scan [TARGET...]"
+	cmd.Short = "Report an endpoint's TLS configuration: protocols, suites, groups, features, client simulations"
+	cmd.Long = `Check each target as certgate check does (same verdict, same codes), then
+scan its TLS configuration with many handshakes: the protocols it accepts
+(SSL 2.0 to TLS 1.3, each on its own), its cipher suites per protocol over the
+whole IANA registry (offered the way sslscan does: everything, then without
+what the server picked, until it refuses), whether it prefers its own order,
+the groups and DH size of its key exchange, its key and signature schemes,
+secure renegotiation, TLS_FALLBACK_SCSV, session resumption, ALPN,
+compression, the heartbeat extension, OCSP stapling, SCTs, must-staple, HSTS
+(one GET / over a connection whose chain a selected store trusts), and what
+each recorded client (--list-clients) would negotiate.
+
+The connections of one target run in parallel; -c bounds the targets in
+flight and the connections of all scans together. --timeout bounds each
+handshake. The result is check's JSON with a "scan" object.`
+	cmd.Example = `  certgate scan api.example.com
+  certgate scan -o json https://api.example.com | jq '.[0].scan.cipher_suites'
+  certgate scan --clients java-17,java-25 -f endpoints.txt -o jsonl`
+	f := cmd.Flags()
+	f.Lookup("timeout").Usage = "per handshake, connect + handshake"
+	f.StringVar(&so.MinGrade, "min-grade", "", "fail (exit 1) a result whose grade is below `G`: A+, A, A-, B, C, D, E or F (T and M count as below F)")
+	f.StringSliceVar(&so.Clients, "clients", nil, "client simulations to run, comma-separated `NAMES` (see --list-clients); default all")
+	_ = cmd.RegisterFlagCompletionFunc("min-grade", cobra.FixedCompletions(grades, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// validate checks scan's own flags.
+func (so *scanOptions) validate() error {
+	if so.MinGrade != "" {
+		g := strings.ToUpper(strings.TrimSpace(so.MinGrade))
+		ok := false
+		for _, v := range grades {
+			ok = ok || v == g
+		}
+		if !ok {
+			return usagef("--min-grade: %q is not a grade (use one of %s)", so.MinGrade, strings.Join(grades, ", "))
+		}
+		so.MinGrade = g
+	}
+	all, err := clients.All()
+	if err != nil {
+		return fmt.Errorf("reading the embedded client profiles: %w (the binary is damaged: rebuild it)", err)
+	}
+	if len(so.Clients) == 0 {
+		so.sims = all
+		return nil
+	}
+	so.sims = []*clients.Profile{}
+	for _, name := range so.Clients {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		p, err := clients.ByName(name)
+		var unknown *clients.UnknownError
+		if errors.As(err, &unknown) {
+			return usagef("--clients: %q is not a recorded client; use names from %s (certgate scan --list-clients describes them)", name, strings.Join(unknown.Known, ", "))
+		}
+		if err != nil {
+			return err
+		}
+		so.sims = append(so.sims, p)
+	}
+	return nil
+}
+
+// stage makes the runner's per-target stage: a scan of the address check
+// just judged. It fills r.Scan and returns the scan's problems.
+func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
+	slots := make(chan struct{}, max(cfg.Concurrency, 1))
+	return func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem {
+		if obs.Address == "" {
+			return nil // no connection was made: there is nothing to scan
+		}
+		var ne net.Error
+		if obs.Err != nil && errors.As(obs.Err, &ne) && ne.Timeout() {
+			// A server that lets a handshake stall would make every one of
+			// the scan's connections wait out --timeout: check's verdict
+			// says it all.
+			return nil
+		}
+		addr := obs.Address
+		d := cfg.Probe.Dialer
+		if d != nil {
+			// Through a proxy the address seen is the proxy's: ask for the target.
+			addr = t.Addr()
+			if a, ok := cfg.Probe.Resolve[t.Key()]; ok {
+				addr = net.JoinHostPort(a, fmt.Sprint(t.Port))
+			}
+		} else {
+			d = &net.Dialer{}
+		}
+		var certs []*x509.Certificate
+		for _, c := range r.Chain {
+			if c.X509 != nil {
+				certs = append(certs, c.X509)
+			}
+		}
+		sni := t.Host
+		if cfg.Probe.NoSNI {
+			sni = ""
+		}
+		rep := scan.Run(ctx, scan.Target{
+			Dial:       func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) },
+			ServerName: sni,
+			Host:       t.Host,
+			HTTPS:      t.Scheme == "" || t.Scheme == "https",
+		}, scan.Options{
+			Timeout:     cfg.Probe.Timeout,
+			MaxBytes:    cfg.Probe.MaxHandshakeBytes,
+			Clients:     so.sims,
+			Certs:       certs,
+			Slots:       slots,
+			VerifyChain: storeVerifier(cfg, t.Host),
+		})
+		r.Scan = rep.Scan
+		problems := rep.Problems
+		if checkStaple != nil && len(rep.OCSPStaple) > 0 {
+			r.Scan.Features.OCSP = checkStaple(rep.OCSPStaple, certs)
+		}
+		if weaknesses != nil {
+			problems = append(problems, weaknesses(r.Scan)...)
+		}
+		return problems
+	}
+}
+
+// storeVerifier accepts a chain that one of the run's stores trusts for
+// host at the validation time: the HSTS request goes only over such a
+// connection.
+func storeVerifier(cfg *runner.Config, host string) func([]*x509.Certificate) error {
+	return func(certs []*x509.Certificate) error {
+		stores := cfg.Stores
+		if cfg.LoadStores != nil {
+			stores = cfg.LoadStores()
+		}
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
+		err := errors.New("no trust store selected")
+		for _, s := range stores {
+			_, err = certs[0].Verify(x509.VerifyOptions{Roots: s.PoolFor(certs), Intermediates: inter, DNSName: host, CurrentTime: cfg.At})
+			if err == nil {
+				return nil
+			}
+		}
+		return err
+	}
+}
+
+// finish grades a decided result and reports whether --min-grade fails it.
+func (so *scanOptions) finish(r *result.Result) bool {
+	if r.Scan == nil {
+		return false
+	}
+	if rate != nil {
+		r.Scan.Grade = rate(r)
+	}
+	if so.MinGrade == "" || belowGrade == nil || r.Scan.Grade == nil {
+		return false
+	}
+	return belowGrade(r.Scan.Grade.Grade, so.MinGrade)
+}

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/result"
+)
+
+// hstsServer is an HTTPS server presenting a leaf of p for host that
+// answers every request with the given Strict-Transport-Security header
+// ("" for none) and counts the requests by method.
+func hstsServer(t *testing.T, p *pki, host, hsts string, methods map[string]int) string {
+	t.Helper()
+	leaf := p.inter.Leaf(t, testpki.DNS(host))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods[r.Method]++
+		if hsts != "" {
+			w.Header().Set("Strict-Transport-Security", hsts)
+		}
+		w.Write([]byte("ok\n"))
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCert(p.inter.Cert)}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
+// TestScanCommand: certgate scan gives exactly one result a target, with
+// check's verdict and a scan object, HSTS read with one GET.
+func TestScanCommand(t *testing.T) {
+	p := newPKI(t, "Scan")
+	methods := map[string]int{}
+	addr := hstsServer(t, p, "api.example.test", "max-age=15552000; includeSubDomains", methods)
+	tgt, resolve := hostTarget(addr, "api.example.test")
+
+	code, out, errOut := cli(t, "", "check", "-o", "json", epochArg, "--store", p.store, resolve, tgt)
+	checkRs := decode(t, out, errOut)
+	code2, out2, errOut2 := cli(t, "", "scan", "-o", "json", epochArg, "--store", p.store, resolve, tgt, "--clients", "java-17,openssl-3")
+	rs := decode(t, out2, errOut2)
+	if len(rs) != 1 || len(checkRs) != 1 {
+		t.Fatalf("%d scan results, %d check results; want 1 each", len(rs), len(checkRs))
+	}
+	r := rs[0]
+	if code2 != code || r.Status != checkRs[0].Status || r.Code != checkRs[0].Code {
+		t.Errorf("scan exit %d status %s code %d; check exit %d status %s code %d", code2, r.Status, r.Code, code, checkRs[0].Status, checkRs[0].Code)
+	}
+	if r.Scan == nil {
+		t.Fatal("no scan object")
+	}
+	s := r.Scan
+	if s.Features.HSTS == nil || s.Features.HSTS.MaxAge != 15552000 || !s.Features.HSTS.IncludeSubdomains {
+		t.Errorf("hsts %+v", s.Features.HSTS)
+	}
+	if methods["GET"] != 1 || len(methods) != 1 {
+		t.Errorf("requests by method %v, want one GET", methods)
+	}
+	if len(s.Clients) != 2 || s.Clients[0].Profile != "java-17" || !s.Clients[0].OK {
+		t.Errorf("client simulations %+v, want java-17 and openssl-3", s.Clients)
+	}
+	if len(s.CipherSuites) == 0 || s.Probes == 0 || s.ServerKey != "ECDSA P-256" {
+		t.Errorf("suites %d, probes %d, key %q", len(s.CipherSuites), s.Probes, s.ServerKey)
+	}
+}
+
+// TestScanUntrustedNoHSTSRequest: a chain no selected store trusts gets
+// no HTTP request, and the scan still reports its configuration.
+func TestScanUntrustedNoHSTSRequest(t *testing.T) {
+	p := newPKI(t, "Scan")
+	other := newPKI(t, "Other")
+	methods := map[string]int{}
+	addr := hstsServer(t, p, "api.example.test", "max-age=1", methods)
+	tgt, resolve := hostTarget(addr, "api.example.test")
+	_, out, errOut := cli(t, "", "scan", "-o", "json", epochArg, "--store", other.store, resolve, tgt, "--clients", "java-17")
+	rs := decode(t, out, errOut)
+	if len(rs) != 1 || rs[0].Status != result.StatusFail || rs[0].Scan == nil {
+		t.Fatalf("want one fail result with a scan: %+v", rs)
+	}
+	if rs[0].Scan.Features.HSTS != nil || len(methods) != 0 {
+		t.Errorf("HSTS %+v, requests %v; want none over an untrusted chain", rs[0].Scan.Features.HSTS, methods)
+	}
+}
+
+// TestScanUsageErrors: scan's own flags are checked before any work.
+func TestScanUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "--min-grade", "Z", "example.test"}, "--min-grade"},
+		{[]string{"scan", "--min-grade", "", "--clients", "nosuch", "example.test"}, "--clients"},
+		{[]string{"scan"}, "no targets"},
+		{[]string{"scan", "-c", "0", "x"}, "--concurrency"},
+	}
+	for _, tt := range tests {
+		code, _, errOut := cli(t, "", tt.args...)
+		if code != exitUsage || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", tt.args, code, errOut, tt.want)
+		}
+	}
+	if code, out, _ := cli(t, "", "scan", "--list-clients"); code != 0 || !strings.Contains(out, "java-17") {
+		t.Errorf("scan --list-clients: exit %d\n%s", code, out)
+	}
+	if code, _, _ := cli(t, "", "scan", "--min-grade", "a-", "--help"); code != 0 {
+		t.Errorf("scan --help exit %d", code)
+	}
+}
+
+// TestScanSkipsStalledServer: a server that never answers the hello gets
+// check's timeout verdict and no scan (which would wait out --timeout on
+// every connection).
+func TestScanSkipsStalledServer(t *testing.T) {
+	addr := testpki.ServeRaw(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	_, out, errOut := cli(t, "", "scan", "-o", "json", "--timeout", "300ms", "https://"+addr+"/")
+	rs := decode(t, out, errOut)
+	if len(rs) != 1 || rs[0].Status != result.StatusError || rs[0].Scan != nil {
+		t.Fatalf("want one error result without a scan: %+v", rs)
+	}
+}

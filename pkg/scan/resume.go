@@ -1,0 +1,123 @@
+package scan
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/certgate/certgate/pkg/result"
+)
+
+// resumption is what the scan's completed handshakes found.
+type resumption struct {
+	tickets bool
+	staple  []byte
+	scts    int
+	hsts    *result.HSTS
+}
+
+// maxHTTPBytes bounds what the HSTS request reads of the response.
+const maxHTTPBytes = 64 << 10
+
+// resume makes two real handshakes with crypto/tls, up to maxVersion, and
+// one session cache: the second resumes when the server issues session
+// tickets. The first also reads the staple and SCTs, and, for an https
+// target whose chain VerifyChain accepts, sends one GET / for the
+// Strict-Transport-Security header. ok is false when the first handshake
+// failed.
+func (s *scanner) resume(ctx context.Context, maxVersion uint16) (out resumption, ok bool) {
+	cfg := &tls.Config{
+		ServerName:         s.t.ServerName,
+		InsecureSkipVerify: true, // the chain is check's to judge; HSTS asks VerifyChain
+		ClientSessionCache: tls.NewLRUClientSessionCache(1),
+		MinVersion:         tls.VersionTLS10,
+		MaxVersion:         maxVersion,
+		NextProtos:         []string{"http/1.1"},
+	}
+	first := s.handshake(ctx, cfg, func(conn *tls.Conn) {
+		st := conn.ConnectionState()
+		out.staple = st.OCSPResponse
+		out.scts = len(st.SignedCertificateTimestamps)
+		if s.t.HTTPS && s.o.VerifyChain != nil && len(st.PeerCertificates) > 0 && s.o.VerifyChain(st.PeerCertificates) == nil {
+			out.hsts = s.getHSTS(conn)
+		} else if st.Version == tls.VersionTLS13 {
+			// TLS 1.3 tickets come after the handshake: read them.
+			_ = conn.SetReadDeadline(time.Now().Add(min(s.o.Timeout, 300*time.Millisecond)))
+			_, _ = conn.Read(make([]byte, 1))
+		}
+	})
+	if !first {
+		return out, false
+	}
+	s.handshake(ctx, cfg, func(conn *tls.Conn) { out.tickets = conn.ConnectionState().DidResume })
+	return out, true
+}
+
+// handshake completes a crypto/tls handshake on a new connection and runs
+// then on it; false when the handshake failed.
+func (s *scanner) handshake(ctx context.Context, cfg *tls.Config, then func(*tls.Conn)) bool {
+	raw, cancel, err := s.dial(ctx)
+	if err != nil {
+		return false
+	}
+	defer cancel()
+	defer raw.Close()
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return false // Go lacks the server's suites or groups: not the server's failure
+	}
+	then(conn)
+	return true
+}
+
+// getHSTS sends GET / and parses the Strict-Transport-Security header of
+// the response; nil when there is none or no response.
+func (s *scanner) getHSTS(conn *tls.Conn) *result.HSTS {
+	req, err := http.NewRequest(http.MethodGet, "https://"+s.t.Host+"/", nil)
+	if err != nil {
+		return nil
+	}
+	req.Header.Set("User-Agent", "certgate-scan")
+	req.Close = true
+	if err := req.Write(conn); err != nil {
+		return nil
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(io.LimitReader(conn, maxHTTPBytes)), req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	// The tickets of TLS 1.3 arrived before the response and were read.
+	v := resp.Header.Values("Strict-Transport-Security")
+	if len(v) == 0 {
+		return nil
+	}
+	return ParseHSTS(v[0])
+}
+
+// alpn13 reports whether a TLS 1.3 server selects proto.
+func (s *scanner) alpn13(ctx context.Context, proto string) bool {
+	got := false
+	s.handshake(ctx, &tls.Config{ServerName: s.t.ServerName, InsecureSkipVerify: true, // scan facts only
+		MinVersion: tls.VersionTLS13, NextProtos: []string{proto}}, func(conn *tls.Conn) {
+		got = conn.ConnectionState().NegotiatedProtocol == proto
+	})
+	return got
+}
+
+// VerifyWith returns a VerifyChain for Options that accepts a chain
+// leading to one of roots and valid for host.
+func VerifyWith(roots *x509.CertPool, host string) func([]*x509.Certificate) error {
+	return func(certs []*x509.Certificate) error {
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
+		_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: host})
+		return err
+	}
+}

@@ -1,0 +1,90 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/certgate/certgate/pkg/clients"
+	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/tlswire"
+)
+
+// simulate replays p's recorded ClientHello and says what it would
+// negotiate, or why it fails: an alert, a closed connection, a selection it
+// did not offer, or one of its own limits.
+func (s *scanner) simulate(ctx context.Context, p *clients.Profile) result.ClientSimulation {
+	sim := result.ClientSimulation{Name: displayName(p), Profile: p.Name}
+	failed := func(msg string) result.ClientSimulation {
+		sim.Code, sim.Message = result.CodeHandshake, msg
+		return sim
+	}
+	h, err := p.Hello(s.t.ServerName)
+	if err != nil {
+		return failed("the recorded hello cannot be replayed: " + err.Error())
+	}
+	f, err := s.exchange(ctx, h)
+	var al *tlswire.AlertError
+	switch {
+	case errors.Is(err, errDial):
+		return failed("no connection: " + rootCause(err))
+	case errors.As(err, &al):
+		if al.Description == 40 || al.Description == 71 {
+			return failed("no shared protocol, cipher suite or group (" + err.Error() + ")")
+		}
+		return failed(err.Error())
+	case err != nil:
+		return failed(err.Error())
+	case f == nil || f.ServerHello == nil:
+		return failed("the server did not answer with a TLS ServerHello")
+	}
+	n := negotiated(f)
+	sim.Protocol = tlswire.VersionName(n.Version)
+	sim.CipherSuite = tlswire.SuiteName(n.Suite)
+	sim.Group = groupLabel(n.Group, n.DHBits)
+	if refs := p.Refuses(n); len(refs) > 0 {
+		var why []string
+		for _, r := range refs {
+			why = append(why, r.String())
+		}
+		return failed("the client refuses what the server selected: " + strings.Join(why, "; "))
+	}
+	sim.OK = true
+	return sim
+}
+
+// negotiated is what the server selected in f, as clients.Refuses reads
+// it. For a HelloRetryRequest the group is the one asked for: the client
+// retries with it.
+func negotiated(f *tlswire.Flight) clients.Negotiated {
+	sh := f.ServerHello
+	n := clients.Negotiated{Version: sh.Version, Suite: sh.CipherSuite, Group: sh.KeyShareGroup, ChainLength: len(f.Certificates)}
+	if kx := f.KeyExchange; kx != nil {
+		if kx.Kind == tlswire.KeyExchangeECDHE && n.Group == 0 {
+			n.Group = kx.Group
+		}
+		n.DHBits = kx.DHBits
+		if sig, ok := SKESignatureScheme(kx); ok {
+			n.SignatureScheme = sig
+		}
+	}
+	if len(f.Certificates) > 0 {
+		size := 3
+		for _, c := range f.Certificates {
+			size += 3 + len(c)
+		}
+		n.CertificateMessageSize = size
+	}
+	return n
+}
+
+// displayName is a profile's name for people: "java-17" is "Java 17".
+func displayName(p *clients.Profile) string {
+	name, ver, _ := strings.Cut(p.Name, "-")
+	known := map[string]string{"java": "Java", "openssl": "OpenSSL", "curl": "curl", "go": "Go", "gnutls": "GnuTLS",
+		"python": "Python", "node": "Node.js", "chromium": "Chromium", "firefox": "Firefox"}
+	if k, ok := known[name]; ok {
+		name = k
+	}
+	return strings.TrimSpace(name + " " + ver)
+}
