@@ -59,6 +59,9 @@ func TestCheckRealDaemons(t *testing.T) {
 	afterExpiry := "--at=" + leaf.Cert.NotAfter.Add(time.Hour).Format(time.RFC3339)
 	cert := daemons.WriteCert(t, "example.test", leaf, p.inter.Cert)
 
+	// certgate scan runs on one mail and one database dialect: each of its
+	// connections runs the dialogue.
+	scanned := map[string]bool{"smtp": true, "postgres": true}
 	for _, daemon := range daemons.Daemons() {
 		t.Run(daemon, func(t *testing.T) {
 			eps := daemons.StartDaemon(t, daemon, cert)
@@ -100,6 +103,10 @@ func TestCheckRealDaemons(t *testing.T) {
 					code, r = checkJSON(t, "--store", other.store, resolve, tgt)
 					if r.Status != result.StatusFail || r.Code != result.CodeNoPath || code != 1 {
 						t.Errorf("%s against a store without the root: %s %d (exit %d) %v, want fail 11237", tgt, r.Status, r.Code, code, problemIDs(r))
+					}
+
+					if scanned[ep.Kind.Name] {
+						scanRealDaemon(t, ep, p.store, want)
 					}
 				})
 			}
@@ -153,6 +160,36 @@ func checkWrongDialects(t *testing.T, eps []daemons.Endpoint, store string) {
 		}
 		if r.Status != result.StatusError || r.Code != result.CodeHandshake || n != 1 {
 			t.Errorf("%s on the %s port: %s %d %v %q, want error 11220 with one of %v", r.Target, port, r.Status, r.Code, problemIDs(r), r.Detail, starttlsIDs)
+		}
+	}
+}
+
+// scanRealDaemon runs certgate scan on ep and requires check's verdict
+// (ok, the test leaf) and a complete scan: TLS 1.3 and 1.2 found, suites
+// listed, no failed connections.
+func scanRealDaemon(t *testing.T, ep daemons.Endpoint, store, leaf string) {
+	t.Helper()
+	start := time.Now()
+	code, out, errOut := cli(t, "", "scan", "-o", "json", "--store", store, "--resolve="+ep.Resolve(), "--clients", "openssl-3", ep.Target())
+	var rs []result.Result
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 || rs[0].Scan == nil {
+		t.Fatalf("certgate scan %s: want one result with a scan (%v)\nstdout: %s\nstderr: %s", ep.Target(), err, out, errOut)
+	}
+	r, s := rs[0], rs[0].Scan
+	t.Logf("certgate scan %s: %d connections in %v", ep.Target(), s.Probes, time.Since(start).Round(time.Millisecond))
+	if code != 0 || r.Status != result.StatusOK || r.StartTLS != daemonProtocol(ep.Kind) || len(r.Chain) == 0 || r.Chain[0].SHA256 != leaf {
+		t.Errorf("certgate scan %s: exit %d, %s %v, starttls %q: want check's ok with the test leaf", ep.Target(), code, r.Status, problemIDs(r), r.StartTLS)
+	}
+	supported := map[string]bool{}
+	for _, ps := range s.Protocols {
+		supported[ps.Version] = ps.Supported
+	}
+	if !supported["TLS 1.3"] || !supported["TLS 1.2"] || len(s.CipherSuites) == 0 {
+		t.Errorf("certgate scan %s: protocols %+v, %d suites: want TLS 1.3 and 1.2 with their suites", ep.Target(), s.Protocols, len(s.CipherSuites))
+	}
+	for _, p := range r.Problems {
+		if p.ID == result.ProblemScanIncomplete {
+			t.Errorf("certgate scan %s: %s: %s", ep.Target(), p.ID, p.Message)
 		}
 	}
 }

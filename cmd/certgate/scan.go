@@ -165,11 +165,19 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 		if cfg.Probe.NoSNI {
 			sni = ""
 		}
+		dial := func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
+		if t.StartTLS != "" {
+			// Every scan connection runs its own STARTTLS dialogue first.
+			po := cfg.Probe
+			po.Address = addr
+			dial = probe.Dialer(t, po)
+		}
 		rep := scan.Run(ctx, scan.Target{
-			Dial:       func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) },
+			Dial:       dial,
 			ServerName: sni,
 			Host:       t.Host,
-			HTTPS:      t.Scheme == "" || t.Scheme == "https",
+			// No HTTP request over an upgraded mail, directory or database connection.
+			HTTPS: t.StartTLS == "" && (t.Scheme == "" || t.Scheme == "https"),
 		}, scan.Options{
 			Timeout:     cfg.Probe.Timeout,
 			MaxBytes:    cfg.Probe.MaxHandshakeBytes,
