@@ -75,6 +75,11 @@ type checkOptions struct {
 	// result before it is written and reports whether it fails the run.
 	stage  func(cfg *runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem
 	finish func(r *result.Result) bool
+	// command names the command for the renderers ("" is check).
+	command string
+	// newRenderer, when set (certgate scan), makes the renderer in place
+	// of report.New.
+	newRenderer func(format string, ios *iostreams.IOStreams, opts report.Options) (report.Renderer, error)
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -281,7 +286,11 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	prog := startProgress(o)
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names, Verbose: o.Common.Verbose})
+	newRenderer := report.New
+	if o.newRenderer != nil {
+		newRenderer = o.newRenderer
+	}
+	ren, err := newRenderer(o.Common.Output, ios, report.Options{Stores: stores.names, Verbose: o.Common.Verbose, Command: o.command})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}

@@ -6,14 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/certgate/certgate/pkg/clients"
+	"github.com/certgate/certgate/pkg/grade"
 	"github.com/certgate/certgate/pkg/iostreams"
+	"github.com/certgate/certgate/pkg/ocspcheck"
 	"github.com/certgate/certgate/pkg/probe"
+	"github.com/certgate/certgate/pkg/proxy"
+	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/revocation"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/scan"
 	"github.com/certgate/certgate/pkg/target"
@@ -23,27 +30,15 @@ import (
 type scanOptions struct {
 	check *checkOptions
 
-	// MinGrade is --min-grade ("" for none); Clients is --clients.
-	MinGrade string
-	Clients  []string
+	// MinGrade is --min-grade ("" for none); Clients is --clients;
+	// Revocation is --revocation.
+	MinGrade   string
+	Clients    []string
+	Revocation bool
 
 	// sims are the client simulations, from Clients.
 	sims []*clients.Profile
 }
-
-// Hooks filled by the rating of a scan. Each is nil until the rating is
-// built; scan works without them (no grade, no weakness problems).
-var (
-	// rate grades a decided scan result (certgate's reading of the SSL
-	// Labs server rating guide 2009r).
-	rate func(r *result.Result) *result.Grade
-	// weaknesses lists the weakness problems of a scan, for the decision.
-	weaknesses func(s *result.Scan) []result.Problem
-	// checkStaple checks a stapled OCSP response against the chain.
-	checkStaple func(staple []byte, chain []*x509.Certificate) *result.OCSPStaple
-	// belowGrade reports whether grade is below min (--min-grade).
-	belowGrade func(grade, min string) bool
-)
 
 // grades are the values --min-grade takes, best first.
 var grades = []string{"A+", "A", "A-", "B", "C", "D", "E", "F"}
@@ -57,6 +52,8 @@ func newScanCmd(ios *iostreams.IOStreams, runF func(context.Context, *scanOption
 		}
 		o.stage = so.stage
 		o.finish = so.finish
+		o.newRenderer = report.NewScan
+		o.command = "scan"
 		if runF != nil {
 			return runF(ctx, so)
 		}
@@ -84,6 +81,7 @@ handshake. The result is check's JSON with a "scan" object.`
 	f := cmd.Flags()
 	f.Lookup("timeout").Usage = "per handshake, connect + handshake"
 	f.StringVar(&so.MinGrade, "min-grade", "", "fail (exit 1) a result whose grade is below `G`: A+, A, A-, B, C, D, E or F (T and M count as below F)")
+	f.BoolVar(&so.Revocation, "revocation", false, "also ask the leaf's CA whether it is revoked: OCSP at the responder the certificate names, else its CRL (through --proxy, within --timeout); revoked fails a browser --client and warns for the Java sender")
 	f.StringSliceVar(&so.Clients, "clients", nil, "client simulations to run, comma-separated `NAMES` (see --list-clients); default all")
 	_ = cmd.RegisterFlagCompletionFunc("min-grade", cobra.FixedCompletions(grades, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -92,12 +90,8 @@ handshake. The result is check's JSON with a "scan" object.`
 // validate checks scan's own flags.
 func (so *scanOptions) validate() error {
 	if so.MinGrade != "" {
-		g := strings.ToUpper(strings.TrimSpace(so.MinGrade))
-		ok := false
-		for _, v := range grades {
-			ok = ok || v == g
-		}
-		if !ok {
+		g, err := grade.ParseGrade(so.MinGrade)
+		if err != nil {
 			return usagef("--min-grade: %q is not a grade (use one of %s)", so.MinGrade, strings.Join(grades, ", "))
 		}
 		so.MinGrade = g
@@ -188,11 +182,20 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 		})
 		r.Scan = rep.Scan
 		problems := rep.Problems
-		if checkStaple != nil && len(rep.OCSPStaple) > 0 {
-			r.Scan.Features.OCSP = checkStaple(rep.OCSPStaple, certs)
+		var leaf, issuer *x509.Certificate
+		if len(certs) > 0 {
+			leaf = certs[0]
 		}
-		if weaknesses != nil {
-			problems = append(problems, weaknesses(r.Scan)...)
+		if len(certs) > 1 {
+			issuer = certs[1]
+		}
+		if leaf != nil {
+			ocspcheck.Fill(&r.Scan.Features, rep.OCSPStaple, leaf, issuer, cfg.At)
+		}
+		problems = append(problems, grade.Weaknesses(r.Scan, grade.Context{Leaf: leaf, Client: so.check.Client})...)
+		if so.Revocation && leaf != nil {
+			rev := revocation.Check(ctx, so.revocationClient(cfg), leaf, issuer, cfg.At)
+			problems = append(problems, revocation.Problems(rev, so.check.Client)...)
 		}
 		return problems
 	}
@@ -227,11 +230,26 @@ func (so *scanOptions) finish(r *result.Result) bool {
 	if r.Scan == nil {
 		return false
 	}
-	if rate != nil {
-		r.Scan.Grade = rate(r)
-	}
-	if so.MinGrade == "" || belowGrade == nil || r.Scan.Grade == nil {
+	r.Scan.Grade = grade.Rate(r)
+	if so.MinGrade == "" || r.Scan.Grade == nil {
 		return false
 	}
-	return belowGrade(r.Scan.Grade.Grade, so.MinGrade)
+	return grade.Below(r.Scan.Grade.Grade, so.MinGrade)
+}
+
+// revocationClient is the HTTP client of --revocation: through --proxy (or
+// the environment's HTTP_PROXY, as Go's HTTP client reads it) and bounded
+// by --timeout.
+func (so *scanOptions) revocationClient(cfg *runner.Config) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if p := so.check.UX.Proxy; p != "" {
+		if u, err := proxy.ParseURL(p); err == nil {
+			tr.Proxy = http.ProxyURL(u)
+		}
+	}
+	timeout := cfg.Probe.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}
 }

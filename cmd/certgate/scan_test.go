@@ -123,3 +123,44 @@ func TestScanSkipsStalledServer(t *testing.T) {
 		t.Fatalf("want one error result without a scan: %+v", rs)
 	}
 }
+
+// TestScanGradeAndMinGrade: a scan result carries its grade and the
+// weaknesses behind its caps as problems, and --min-grade fails the run
+// (exit 1) exactly when the grade is below it; an untrusted chain grades
+// T with the grade ignoring trust given.
+func TestScanGradeAndMinGrade(t *testing.T) {
+	p := newPKI(t, "Scan")
+	// HSTS shorter than 180 days caps the grade at A-.
+	addr := hstsServer(t, p, "api.example.test", "max-age=600", map[string]int{})
+	tgt, resolve := hostTarget(addr, "api.example.test")
+	base := []string{"scan", "-o", "json", epochArg, "--store", p.store, resolve, tgt, "--clients", "java-17"}
+
+	code, out, errOut := cli(t, "", base...)
+	rs := decode(t, out, errOut)
+	if len(rs) != 1 || rs[0].Scan == nil || rs[0].Scan.Grade == nil {
+		t.Fatalf("want one graded scan result: exit %d, %s", code, errOut)
+	}
+	g := rs[0].Scan.Grade
+	if g.Grade != "A-" || code != 0 {
+		t.Errorf("grade %s (caps %+v), exit %d; want A- and 0", g.Grade, g.Caps, code)
+	}
+	if !hasProblem(rs[0], result.ProblemHSTSMissing, result.SeverityInfo) {
+		t.Errorf("problems %v, want the hsts weakness listed", problemIDs(rs[0]))
+	}
+	for _, tc := range []struct {
+		min  string
+		exit int
+	}{{"A-", 0}, {"b", 0}, {"A", 1}, {"A+", 1}} {
+		code, _, errOut := cli(t, "", append(base, "--min-grade", tc.min)...)
+		if code != tc.exit {
+			t.Errorf("--min-grade %s: exit %d, want %d (%s)", tc.min, code, tc.exit, errOut)
+		}
+	}
+
+	other := newPKI(t, "Other")
+	_, out, errOut = cli(t, "", "scan", "-o", "json", epochArg, "--store", other.store, resolve, tgt, "--clients", "java-17")
+	rs = decode(t, out, errOut)
+	if len(rs) != 1 || rs[0].Scan == nil || rs[0].Scan.Grade == nil || rs[0].Scan.Grade.Grade != "T" || rs[0].Scan.Grade.IgnoringTrust != "A-" {
+		t.Errorf("untrusted chain: want grade T ignoring trust A-, got %+v", rs[0].Scan)
+	}
+}

@@ -113,7 +113,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad warn_days", "endpoints:\n  - target: a.example\n    warn_days: soon\n", 3, "warn_days must be a number of days"},
 		{"negative warn_days", "endpoints:\n  - target: a.example\n    warn_days: -1\n", 3, "negative"},
 		{"bad resolve", "endpoints:\n  - target: a.example\n    resolve: [a.example]\n", 3, "not an IP address"},
-		{"bad starttls", "endpoints:\n  - target: a.example\n    starttls: gopher\n", 3, "is not one of smtp"},
+		{"bad starttls", "endpoints:\n  - target: a.example\n    starttls: gopher\n", 3, "is not one of ftp, imap"},
 		{"bad grade", "endpoints:\n  - target: a.example\n    expect: {min_grade: Z}\n", 3, "expect.min_grade"},
 		{"bad addresses", "endpoints:\n  - target: a.example\n    expect: {addresses: 0}\n", 3, "1 or more"},
 		{"bad label", "endpoints:\n  - target: a.example\n    labels: {9x: a}\n", 3, "not a name"},
