@@ -64,6 +64,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "starttlsbench: -n must be at least 1")
 		os.Exit(2)
 	}
+	for _, d := range strings.Split(*only, ",") {
+		if d != "" && !slices.Contains(daemons.Daemons(), d) {
+			fmt.Fprintf(os.Stderr, "starttlsbench: -daemons: unknown daemon %q; use some of %s\n", d, strings.Join(daemons.Daemons(), ","))
+			os.Exit(2)
+		}
+	}
 	if err := run(*n, *only, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "starttlsbench:", err)
 		os.Exit(1)
