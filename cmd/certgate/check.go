@@ -69,6 +69,8 @@ type checkOptions struct {
 	// extend, when set, adjusts the run before it starts (preflight adds
 	// its stage) and may wrap the inputs.
 	extend func(cfg *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool)
+	// newRenderer, when set, replaces report.New (preflight's renderers).
+	newRenderer func(format string, ios *iostreams.IOStreams, opts report.Options) (report.Renderer, error)
 }
 
 func newCheckCmd(ios *iostreams.IOStreams, runF func(context.Context, *checkOptions) error) *cobra.Command {
@@ -275,7 +277,11 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	prog := startProgress(o)
-	ren, err := report.New(o.Common.Output, ios, report.Options{Stores: stores.names, Verbose: o.Common.Verbose})
+	newRenderer := report.New
+	if o.newRenderer != nil {
+		newRenderer = o.newRenderer
+	}
+	ren, err := newRenderer(o.Common.Output, ios, report.Options{Stores: stores.names, Verbose: o.Common.Verbose})
 	if err != nil {
 		return usagef("--output: %v", err)
 	}

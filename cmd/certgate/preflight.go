@@ -12,6 +12,7 @@ import (
 
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/preflight"
+	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/sender"
 	"github.com/certgate/certgate/pkg/truststore"
@@ -149,6 +150,7 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		return err
 	}
 	cfg.At = at
+	o.newRenderer = report.NewPreflight
 	o.extend = func(rc *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool) {
 		cfg.Stores = func() []*truststore.Store {
 			if rc.LoadStores != nil {

@@ -102,7 +102,7 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	}
 	p = p.Apply(ov)
 	u.Fragment, u.RawFragment = "", ""
-	info := &result.HTTPInfo{Redirects: []result.Redirect{}, SNI: p.SNI.Variants(), Overrides: ov.Values}
+	info := &result.HTTPInfo{Redirects: []result.Redirect{}, SNI: p.SNI.Variants(), Overrides: ov.Values, Budgets: budgets(p)}
 	r.HTTP = info
 
 	if obs.Err != nil {
@@ -135,6 +135,15 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 		ps = append(ps, leg.withoutSNI(ctx)...)
 	}
 	return ps
+}
+
+// budgets are p's limits as the result records them.
+func budgets(p sender.Profile) *result.Budgets {
+	b := &result.Budgets{ConnectMS: ms(p.ConnectTimeout), ReadMS: ms(p.ReadTimeout), TotalMS: ms(p.TotalTimeout), Attempts: max(p.Attempts, 1)}
+	if len(p.FollowCodes) > 0 {
+		b.MaxRedirects = p.MaxRedirects
+	}
+	return b
 }
 
 func skipped(why string) result.Problem {
