@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/result"
 )
 
@@ -44,7 +46,7 @@ endpoints:
     starttls: smtp
     labels: {team: mail}
 `, moved.Port, hook.Port, portOfAddr(t, plain)))
-	base := []string{"preflight", epochArg, "--store", p.store, "--allow-private", "-o", "json", "--resolve", "final.test:" + final.Port + ":127.0.0.1", "--config", cfg}
+	base := []string{"preflight", epochArg, "--store", p.store, "--allow-private", "--timeout", "2s", "-o", "json", "--resolve", "final.test:" + final.Port + ":127.0.0.1", "--config", cfg}
 
 	code, out, errOut := cli(t, "", append(base, rMoved, tMoved)...)
 	if code != 1 {
@@ -88,6 +90,17 @@ endpoints:
 	if !strings.Contains(refusal.Message, filepath.Base(cfg)+":") || !strings.Contains(refusal.Message, "starttls: smtp") {
 		t.Errorf("the starttls refusal does not name the entry: %q", refusal.Message)
 	}
+
+	// What a person sees: the table on a terminal, each target's profile
+	// and request in -v.
+	ios, _, tout, terr := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetTerminalWidth(132)
+	args := append(slices.Clone(base[:len(base)-2]), "--config", cfg, "--no-color", "-o", "table", rMoved, tMoved)
+	if code := run(context.Background(), args, ios); code != 1 {
+		t.Errorf("table: exit %d: %s", code, terr)
+	}
+	goldenFile(t, "preflight_config_table_132", normalizeHTTP(tout.String(), filepath.Dir(filepath.Dir(cfg))))
 
 	// --only keeps the endpoints with the label, and only those.
 	code, out, errOut = cli(t, "", append(base, "--only", "team=web")...)
