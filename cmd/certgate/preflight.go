@@ -56,10 +56,14 @@ when --secret-env names an environment variable holding the secret.
 
 Connection overrides in the URL fragment (#ct=3000&rt=8000&tt=10000&rc=2&sni=y,
 also rp and e) are honoured within their documented ranges; one out of range
-makes that target an error (11100, connection-override-invalid).`
+makes that target an error (11100, connection-override-invalid).
+
+Endpoints of ./certgate.yaml (or --config, filtered by --only) are checked
+as check checks them, each with the sender its profile: names.`
 	cmd.Example = `  certgate preflight https://api.example.com/hooks/sms
   certgate preflight --profile stripe https://api.example.com/stripe
   certgate preflight --method POST --secret-env TWILIO_AUTH_TOKEN https://api.example.com/hooks/sms
+  certgate preflight --config certgate.yaml --only team=payments
   certgate preflight --list-profiles`
 	f := cmd.Flags()
 	f.StringVar(&po.Profile, "profile", sender.DefaultName, "the sender `NAME` whose request is made: "+strings.Join(sender.Names(), ", ")+" (see --list-profiles)")
