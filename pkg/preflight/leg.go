@@ -77,6 +77,11 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 		}
 		drain(resp)
 		l.info.Method, l.info.Status = method, resp.StatusCode
+		if errors.Is(context.Cause(ctx), errTotal) {
+			// The response (or its body) came after the budget: the
+			// sender had given up by then.
+			return l.failure(ctx, context.DeadlineExceeded, cur, hop)
+		}
 		code := resp.StatusCode
 		switch {
 		case code >= 200 && code < 300:
