@@ -205,3 +205,34 @@ func TestPreflightTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestPreflightQuiet: --quiet leaves ok targets out of the rows, the
+// Markdown table and its details, but counts them in the summary.
+func TestPreflightQuiet(t *testing.T) {
+	for _, format := range []string{"table", "markdown"} {
+		ios, _, out, _ := iostreams.Test()
+		ios.SetStdoutTTY(true)
+		ios.SetTerminalWidth(132)
+		ios.SetColorDisabled(true)
+		r, err := NewPreflight(format, ios, Options{Verbose: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := Quiet(r)
+		for _, x := range preflightFixtures() {
+			if err := q.Add(x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := q.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got := out.String()
+		if !strings.Contains(got, "5 targets: 1 ok, 0 warn, 2 fail, 2 error") {
+			t.Errorf("%s: summary does not count the ok target:\n%s", format, got)
+		}
+		if strings.Contains(got, "api.example.com/hooks/sms") {
+			t.Errorf("%s: the ok target is listed:\n%s", format, got)
+		}
+	}
+}
