@@ -77,8 +77,8 @@ type checkOptions struct {
 	finish func(r *result.Result) bool
 	// command names the command for the renderers ("" is check).
 	command string
-	// newRenderer, when set (certgate scan), makes the renderer in place
-	// of report.New.
+	// newRenderer, when set, makes the renderer in place of report.New
+	// (scan's and preflight's renderers).
 	newRenderer func(format string, ios *iostreams.IOStreams, opts report.Options) (report.Renderer, error)
 }
 

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/preflight"
+	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/sender"
 	"github.com/certgate/certgate/pkg/truststore"
@@ -53,10 +56,14 @@ when --secret-env names an environment variable holding the secret.
 
 Connection overrides in the URL fragment (#ct=3000&rt=8000&tt=10000&rc=2&sni=y,
 also rp and e) are honoured within their documented ranges; one out of range
-makes that target an error (11100, connection-override-invalid).`
+makes that target an error (11100, connection-override-invalid).
+
+Endpoints of ./certgate.yaml (or --config, filtered by --only) are checked
+as check checks them, each with the sender its profile: names.`
 	cmd.Example = `  certgate preflight https://api.example.com/hooks/sms
   certgate preflight --profile stripe https://api.example.com/stripe
   certgate preflight --method POST --secret-env TWILIO_AUTH_TOKEN https://api.example.com/hooks/sms
+  certgate preflight --config certgate.yaml --only team=payments
   certgate preflight --list-profiles`
 	f := cmd.Flags()
 	f.StringVar(&po.Profile, "profile", sender.DefaultName, "the sender `NAME` whose request is made: "+strings.Join(sender.Names(), ", ")+" (see --list-profiles)")
@@ -133,14 +140,44 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		p.SNI = sender.SNIWithout // the request as the handshake: no server name
 		cfg.Profile = p
 	}
-	if !cmd.Flags().Changed("store") {
-		o.Common.Stores = append([]string(nil), p.Stores...)
+	if o.StartTLS.Proto != "" {
+		return usagef("--starttls: a webhook sender requests https:// URLs, never a STARTTLS upgrade (judge %s targets with certgate check)", o.StartTLS.Proto)
 	}
+	endpoints, err := po.endpoints(o, p)
+	if err != nil {
+		return err
+	}
+	cfg.Endpoints = endpoints
+	if !cmd.Flags().Changed("store") {
+		// The stores of every profile in use; each target is judged with
+		// its own profile's.
+		o.Common.Stores = append([]string(nil), p.Stores...)
+		for _, e := range endpoints {
+			if e.Profile != nil {
+				for _, name := range e.Profile.Stores {
+					if !slices.Contains(o.Common.Stores, name) {
+						o.Common.Stores = append(o.Common.Stores, name)
+					}
+				}
+			}
+		}
+		cfg.ProfileStores = true
+	}
+	// profileClients are the recorded clients of an endpoint whose
+	// profile replays them when the run's profile does not.
+	var profileClients []*clients.Profile
 	if !cmd.Flags().Changed("client") {
 		o.clients = nil
 		if len(p.Clients) > 0 {
 			if o.clients, err = senderClients(""); err != nil {
 				return err
+			}
+		}
+		for _, e := range endpoints {
+			if e.Profile != nil && len(e.Profile.Clients) > 0 && len(o.clients) == 0 && profileClients == nil {
+				if profileClients, err = senderClients(""); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -149,6 +186,8 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		return err
 	}
 	cfg.At = at
+	o.newRenderer = report.NewPreflight
+	o.command = "preflight"
 	o.extend = func(rc *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool) {
 		cfg.Stores = func() []*truststore.Store {
 			if rc.LoadStores != nil {
@@ -162,11 +201,44 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 			in, ok := next()
 			if ok {
 				in.Raw = cfg.Credentials.Strip(in.Index, in.Raw)
+				if e := endpoints[in.Index]; e.Profile != nil && len(e.Profile.Clients) > 0 && in.Endpoint != nil && len(in.Endpoint.Clients) == 0 && len(profileClients) > 0 {
+					ep := *in.Endpoint
+					ep.Clients = profileClients
+					in.Endpoint = &ep
+				}
 			}
 			return in, ok
 		}
 	}
 	return nil
+}
+
+// endpoints returns the settings of the config's endpoints that preflight
+// applies itself, by input index: the sender profile a profile: names
+// (refused when unknown, naming the file and line) and the server name
+// of sni:. The check applies the rest (resolve, warn_days, client,
+// expect); a starttls: endpoint is refused by the stage, as the target
+// of a sender must be an https:// URL. def is the --profile.
+func (po *preflightOptions) endpoints(o *checkOptions, def sender.Profile) (map[int]preflight.Endpoint, error) {
+	out := map[int]preflight.Endpoint{}
+	for i, e := range o.Config.endpoints {
+		where := fmt.Sprintf("%s:%d", o.Config.file.Path, e.Line)
+		ep := preflight.Endpoint{ServerName: e.SNI, Where: where}
+		if e.Profile != "" && !strings.EqualFold(e.Profile, def.Name) {
+			p, err := sender.ByName(e.Profile)
+			if err != nil {
+				return nil, usagef("--config: %s: profile %q is not a sender profile; use one of %s (certgate preflight --list-profiles describes them)", where, e.Profile, strings.Join(sender.Names(), ", "))
+			}
+			if o.NoSNI {
+				p.SNI = sender.SNIWithout
+			}
+			ep.Profile = &p
+		}
+		if ep.Profile != nil || ep.ServerName != "" || e.StartTLS != "" {
+			out[i] = ep
+		}
+	}
+	return out, nil
 }
 
 // listProfiles prints the profile table: one row per rule, with its source.

@@ -22,7 +22,9 @@ import (
 // normalizeHTTP is normalize plus the HTTP leg's timings.
 func normalizeHTTP(s, tmp string) string {
 	s = normalize(s, tmp)
-	return regexp.MustCompile(`"(connect_ms|tls_ms|first_byte_ms|total_ms)": [0-9.e+-]+`).ReplaceAllString(s, `"$1": 0`)
+	s = regexp.MustCompile(`"(connect_ms|tls_ms|first_byte_ms|total_ms)": [0-9.e+-]+`).ReplaceAllString(s, `"$1": 0`)
+	// The terminal and Markdown forms of the same timings.
+	return regexp.MustCompile(`\b[0-9]+\.[0-9] ms\b`).ReplaceAllString(s, "N ms")
 }
 
 func answer(code int, hdr ...string) http.Handler {
@@ -68,19 +70,36 @@ func TestPreflightGolden(t *testing.T) {
 	args := []string{"preflight", epochArg, "--store", p.store, "--allow-private", "-c", "1", rFinal, rOK, rRedir, r404, rHTTP, tOK, tRedir, t404, tHTTP}
 	tmp := filepath.Dir(p.store)
 	for _, c := range []struct {
-		name string
-		args []string
+		name  string
+		width int // a terminal this wide; 0 for a pipe
+		args  []string
 	}{
-		{"preflight_json", []string{"-o", "json"}},
-		{"preflight_table", nil},
+		{"preflight_json", 0, []string{"-o", "json"}},
+		{"preflight_table", 0, nil},
+		{"preflight_table_tty_80", 80, []string{"--no-color"}},
+		{"preflight_table_tty_132", 132, []string{"--no-color"}},
+		{"preflight_table_tty_verbose", 132, []string{"-v", "--no-color"}},
+		{"preflight_markdown", 0, []string{"-o", "markdown"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ios, _, out, errOut := iostreams.Test()
 			ios.SetTerminalWidth(200)
+			if c.width > 0 {
+				ios.SetStdoutTTY(true)
+				ios.SetTerminalWidth(c.width)
+			}
 			if code := run(context.Background(), append(append([]string{}, args...), c.args...), ios); code != 1 {
 				t.Errorf("exit %d, want 1 (stderr %s)", code, errOut)
 			}
-			goldenFile(t, c.name, normalizeHTTP(out.String(), tmp))
+			got := normalizeHTTP(out.String(), tmp)
+			if c.width > 0 {
+				for _, l := range strings.Split(got, "\n") {
+					if w := len([]rune(l)); w > c.width && !strings.HasPrefix(l, " ") {
+						t.Errorf("a table line is %d wide on a %d-column terminal: %q", w, c.width, l)
+					}
+				}
+			}
+			goldenFile(t, c.name, got)
 		})
 	}
 }
@@ -179,6 +198,10 @@ func TestPreflightFragmentOverride(t *testing.T) {
 	}
 	if rs[1].Code != 0 || rs[1].HTTP == nil || rs[1].HTTP.Overrides["ct"] != "3000" || rs[1].HTTP.Attempts != 1 {
 		t.Errorf("in range: code %d http %+v", rs[1].Code, rs[1].HTTP)
+	}
+	// The budgets recorded are the profile's with the overrides applied.
+	if b := rs[1].HTTP.Budgets; b == nil || b.ConnectMS != 3000 || b.Attempts != 1 || b.ReadMS != 15000 {
+		t.Errorf("budgets %+v, want connect 3000 ms, 1 attempt, read 15000 ms", b)
 	}
 }
 

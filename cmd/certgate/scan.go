@@ -138,17 +138,15 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 			// says it all.
 			return nil
 		}
-		addr := obs.Address
-		d := cfg.Probe.Dialer
-		if d != nil {
-			// Through a proxy the address seen is the proxy's: ask for the target.
-			addr = t.Addr()
-			if a, ok := cfg.Probe.Resolve[t.Key()]; ok {
-				addr = net.JoinHostPort(a, fmt.Sprint(t.Port))
-			}
-		} else {
-			d = &net.Dialer{}
+		// Each of the scan's connections is dialled as the probe dials
+		// (the proxy, --resolve) and, for a STARTTLS target, upgraded by a
+		// fresh dialogue of its own; without a proxy it goes to the address
+		// check just judged.
+		opts := cfg.Probe
+		if opts.Dialer == nil {
+			opts.Address = obs.Address
 		}
+		dial := probe.Dialer(t, opts)
 		var certs []*x509.Certificate
 		for _, c := range r.Chain {
 			if c.X509 != nil {
@@ -159,19 +157,11 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 		if cfg.Probe.NoSNI {
 			sni = ""
 		}
-		dial := func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) }
-		if t.StartTLS != "" {
-			// Every scan connection runs its own STARTTLS dialogue first.
-			po := cfg.Probe
-			po.Address = addr
-			dial = probe.Dialer(t, po)
-		}
 		rep := scan.Run(ctx, scan.Target{
 			Dial:       dial,
 			ServerName: sni,
 			Host:       t.Host,
-			// No HTTP request over an upgraded mail, directory or database connection.
-			HTTPS: t.StartTLS == "" && (t.Scheme == "" || t.Scheme == "https"),
+			HTTPS:      t.StartTLS == "" && (t.Scheme == "" || t.Scheme == "https"),
 		}, scan.Options{
 			Timeout:     cfg.Probe.Timeout,
 			MaxBytes:    cfg.Probe.MaxHandshakeBytes,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certgate/certgate/internal/starttlsfake"
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 )
@@ -162,5 +163,43 @@ func TestScanGradeAndMinGrade(t *testing.T) {
 	rs = decode(t, out, errOut)
 	if len(rs) != 1 || rs[0].Scan == nil || rs[0].Scan.Grade == nil || rs[0].Scan.Grade.Grade != "T" || rs[0].Scan.Grade.IgnoringTrust != "A-" {
 		t.Errorf("untrusted chain: want grade T ignoring trust A-, got %+v", rs[0].Scan)
+	}
+}
+
+// TestScanStartTLS: a STARTTLS target is scanned through a fresh dialogue
+// on every connection: the scan finds the server's protocols and suites,
+// sends no HTTP request, and the verdict is check's.
+func TestScanStartTLS(t *testing.T) {
+	p := newPKI(t, "Mail")
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.inter.Leaf(t, testpki.DNS("mx.example.test")).TLSCert(p.inter.Cert)},
+		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12}
+	for _, proto := range []string{"smtp", "imap", "postgres"} {
+		t.Run(proto, func(t *testing.T) {
+			addr := starttlsfake.Start(t, starttlsfake.Config{Proto: proto, TLS: cfg})
+			port := portOfAddr(t, addr)
+			code, out, errOut := cli(t, "", "scan", "-o", "json", epochArg, "--store", p.store, "--clients", "java-17",
+				"--resolve=mx.example.test:"+port+":127.0.0.1", proto+"://mx.example.test:"+port)
+			rs := decode(t, out, errOut)
+			if len(rs) != 1 || rs[0].Scan == nil {
+				t.Fatalf("want one scan result: exit %d, %s", code, errOut)
+			}
+			r := rs[0]
+			if r.Status != result.StatusOK || r.StartTLS != proto {
+				t.Errorf("status %s (%s), starttls %q; want ok over %s", r.Status, r.Detail, r.StartTLS, proto)
+			}
+			supported := map[string]bool{}
+			for _, v := range r.Scan.Protocols {
+				supported[v.Version] = v.Supported
+			}
+			if !supported["TLS 1.2"] || supported["TLS 1.3"] || supported["TLS 1.0"] {
+				t.Errorf("protocols %+v, want TLS 1.2 only", r.Scan.Protocols)
+			}
+			if len(r.Scan.CipherSuites) == 0 || r.Scan.Features.HSTS != nil {
+				t.Errorf("%d suites, hsts %+v; want suites and no HTTP request", len(r.Scan.CipherSuites), r.Scan.Features.HSTS)
+			}
+			if len(r.Scan.Clients) != 1 || !r.Scan.Clients[0].OK {
+				t.Errorf("client simulations %+v, want java-17 to connect through the dialogue", r.Scan.Clients)
+			}
+		})
 	}
 }

@@ -169,6 +169,29 @@ func TestTerminal(t *testing.T) {
 		}
 	})
 
+	t.Run("preflight shows the HTTP leg", func(t *testing.T) {
+		_, hookT, hookR := hookServer(t, p, "hook.test", answer(204))
+		args := []string{"preflight", epochArg, "--store", p.store, "--allow-private", "-v", hookR, hookT, okR, okT}
+		screen, _, code := ptyRun{cols: 80, rows: 50, env: xterm, args: args}.run(t, bin)
+		if code != 1 {
+			t.Errorf("exit %d, want 1 (the check-only server answers no HTTP):\n%s", code, screen)
+		}
+		lines := screenLines(screen)
+		text := strings.Join(lines, "\n")
+		for _, want := range []string{"HTTP", "HEAD 204", "  http:\n    profile ", "    budgets  ", "first byte"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the terminal lacks %q:\n%s", want, text)
+			}
+		}
+		_, table, _ := strings.Cut(text, "TARGET")
+		table, _, _ = strings.Cut(table, "\n\n")
+		for _, l := range strings.Split(table, "\n") {
+			if runewidth.StringWidth(l) > 80 {
+				t.Errorf("a table row is %d wide on an 80-column terminal: %q", runewidth.StringWidth(l), l)
+			}
+		}
+	})
+
 	t.Run("no bar when stdout is piped", func(t *testing.T) {
 		screen, piped, _ := ptyRun{cols: 120, rows: 24, env: xterm, args: check, piped: true}.run(t, bin)
 		if strings.Contains(screen, "checking") || strings.Contains(screen, "\x1b") {

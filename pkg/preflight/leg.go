@@ -38,6 +38,9 @@ type leg struct {
 	first string
 	// creds says the URL had credentials the sender would retry with.
 	creds bool
+	// serverName, when set, is sent and validated in place of the
+	// target's host on connections to the target itself.
+	serverName string
 	// hopsChecked holds the redirect hops (address and host) already
 	// handshaken and judged.
 	hopsChecked map[string]bool
@@ -74,6 +77,11 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 		}
 		drain(resp)
 		l.info.Method, l.info.Status = method, resp.StatusCode
+		if errors.Is(context.Cause(ctx), errTotal) {
+			// The response (or its body) came after the budget: the
+			// sender had given up by then.
+			return l.failure(ctx, context.DeadlineExceeded, cur, hop)
+		}
 		code := resp.StatusCode
 		switch {
 		case code >= 200 && code < 300:
@@ -293,7 +301,7 @@ func (l *leg) checkHopTLS(ctx context.Context, u *url.URL, addr string, hop int)
 		}
 		return l.hopProblem(u, hop, obs.Err.Code, obs.Err.Detail)
 	}
-	if code, detail := l.c.verdict(obs.Certs, ht.Host); code != result.CodeNone {
+	if code, detail := l.c.verdictAs(obs.Certs, ht.Host, l.p); code != result.CodeNone {
 		return l.hopProblem(u, hop, code, detail)
 	}
 	return nil
@@ -319,9 +327,9 @@ func (l *leg) checkHop(addr string, u *url.URL) (string, []result.Problem) {
 func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.Response, error) {
 	tm := &phases{}
 	start := time.Now()
-	host := verifyHost(u)
+	host := l.nameFor(u)
 	sni := l.p.SNI != sender.SNIWithout && !isIP(host)
-	cfg := l.c.tlsConfig(host, sni, minVersion(l.p))
+	cfg := l.c.tlsConfig(host, sni, l.p)
 	tr := &http.Transport{
 		Proxy: nil,
 		DialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
@@ -355,6 +363,19 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 	l.info.Timings = result.Timings{ConnectMS: ms(tm.get(&tm.connect)), TLSMS: ms(tm.get(&tm.tls)), FirstByteMS: ms(tm.get(&tm.firstByte)), TotalMS: ms(time.Since(start))}
 	l.info.Tries = append(l.info.Tries, l.info.Timings)
 	return resp, err
+}
+
+// nameFor is the name a connection for u sends and validates: the
+// endpoint's server name for the target itself (u nil or at the target's
+// host and port) when it has one, else u's host.
+func (l *leg) nameFor(u *url.URL) string {
+	if u == nil || verifyHost(u) == l.t.Host && portOf(u) == l.t.Port {
+		if l.serverName != "" {
+			return l.serverName
+		}
+		return l.t.Host
+	}
+	return verifyHost(u)
 }
 
 // newRequest is the request as the profile makes it: no credentials, the
@@ -510,7 +531,7 @@ func (l *leg) withoutSNI(parent context.Context) []result.Problem {
 		return nil // the request's own connection already says what fails
 	}
 	defer raw.Close()
-	tc := tls.Client(raw, l.c.tlsConfig(l.t.Host, false, minVersion(l.p)))
+	tc := tls.Client(raw, l.c.tlsConfig(l.nameFor(nil), false, l.p))
 	err = tc.HandshakeContext(ctx)
 	if err == nil {
 		return nil

@@ -79,13 +79,46 @@ type Config struct {
 	Dialer interface {
 		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 	}
+	// Endpoints holds the settings of the inputs that have their own (a
+	// certgate.yaml entry), by input index (runner.Input.Index,
+	// result.Result.Index). It is read, never written, during the run.
+	Endpoints map[int]Endpoint
+	// ProfileStores judges each chain with the stores of the target's
+	// profile (the user named no --store), and those no profile names
+	// (--ca-file): the run's stores are then those of every profile in
+	// use, and a chain that only another profile's store trusts is the
+	// sender-stores-untrusted error.
+	ProfileStores bool
+}
+
+// Endpoint is one target's own settings.
+type Endpoint struct {
+	// Profile, when set, replaces Config.Profile for this target.
+	Profile *sender.Profile
+	// ServerName, when set, is the name sent and validated in place of
+	// the target's host (a certgate.yaml sni:), as the check does.
+	ServerName string
+	// Where names the entry ("certgate.yaml:12") in messages.
+	Where string
 }
 
 // Stage is the runner stage: it fills r.Profile and r.HTTP and returns the
 // HTTP leg's problems. It follows runner.Config.Stage's contract.
 func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem {
+	e := c.Endpoints[r.Index]
 	p := c.Profile
+	if e.Profile != nil {
+		p = *e.Profile
+	}
 	r.Profile = p.Name
+	if t.StartTLS != "" && t.Scheme == "" {
+		where := ""
+		if e.Where != "" {
+			where = " (starttls: " + t.StartTLS + " in " + e.Where + ")"
+		}
+		return []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError, Code: result.CodeInvalidURL, Cert: -1,
+			Message: fmt.Sprintf("%s is upgraded with %s STARTTLS%s, and a webhook sender requests https:// URLs: leave it out of preflight (--only selects the endpoints), or judge it with certgate check", target.Redact(t.Raw), t.StartTLS, where)}}
+	}
 	if t.Scheme != "" && t.Scheme != "https" {
 		return []result.Problem{{ID: result.ProblemInvalidTarget, Severity: result.SeverityError, Code: result.CodeInvalidURL, Cert: -1,
 			Message: fmt.Sprintf("%s is a %s:// target, and a webhook sender requests https:// URLs: give the https:// URL of the endpoint (certgate check judges other TLS services)", target.Redact(t.Raw), t.Scheme)}}
@@ -102,7 +135,7 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	}
 	p = p.Apply(ov)
 	u.Fragment, u.RawFragment = "", ""
-	info := &result.HTTPInfo{Redirects: []result.Redirect{}, SNI: p.SNI.Variants(), Overrides: ov.Values}
+	info := &result.HTTPInfo{Redirects: []result.Redirect{}, SNI: p.SNI.Variants(), Overrides: ov.Values, Budgets: budgets(p)}
 	r.HTTP = info
 
 	if obs.Err != nil {
@@ -113,6 +146,10 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 		return nil // the connection error is the verdict
 	}
 
+	host := t.Host
+	if e.ServerName != "" {
+		host = e.ServerName
+	}
 	var ps []result.Problem
 	ps = append(ps, c.nameProblems(t)...)
 	addrProblem, refused := c.addressProblem(obs.Address, p)
@@ -125,16 +162,32 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	if len(obs.Certs) == 0 || hasProblem(obs.Problems, result.ProblemClientFallback) || hasProblem(obs.Problems, result.ProblemChainNotRead) {
 		return append(ps, skipped("only a recorded client of the sender negotiates with the server, which Go's HTTP client cannot replay"))
 	}
-	if code, _ := c.verdict(obs.Certs, t.Host); code != result.CodeNone {
+	if code, detail := c.verdictAs(obs.Certs, host, p); code != result.CodeNone {
+		if c.ProfileStores {
+			if all, _ := c.verdict(obs.Certs, host); all == result.CodeNone {
+				// The run's other stores accept what this sender's refuse.
+				return append(ps, result.Problem{ID: result.ProblemSenderStores, Severity: result.SeverityError, Code: code, Cert: -1,
+					Message: fmt.Sprintf("%s judges with %s, which %s this chain (%d %s: %s), although another store of the run accepts it: serve a chain to a root of %s", p.Name, strings.Join(p.Stores, " and "), map[bool]string{true: "rejects", false: "reject"}[len(p.Stores) == 1], code, code.Message(), detail, strings.Join(p.Stores, " or "))})
+			}
+		}
 		return append(ps, skipped(fmt.Sprintf("the certificate fails (%d), so the sender never sends its request", code)))
 	}
-	leg := &leg{c: c, p: p, info: info, t: t, first: obs.Address, creds: c.Credentials.Has(r.Index),
+	leg := &leg{c: c, p: p, info: info, t: t, serverName: e.ServerName, first: obs.Address, creds: c.Credentials.Has(r.Index),
 		hopsChecked: map[string]bool{obs.Address + " " + t.Host: true}} // the check judged the first
 	ps = append(ps, leg.run(ctx, u)...)
 	if p.SNI == sender.SNIBoth {
 		ps = append(ps, leg.withoutSNI(ctx)...)
 	}
 	return ps
+}
+
+// budgets are p's limits as the result records them.
+func budgets(p sender.Profile) *result.Budgets {
+	b := &result.Budgets{ConnectMS: ms(p.ConnectTimeout), ReadMS: ms(p.ReadTimeout), TotalMS: ms(p.TotalTimeout), Attempts: max(p.Attempts, 1)}
+	if len(p.FollowCodes) > 0 {
+		b.MaxRedirects = p.MaxRedirects
+	}
+	return b
 }
 
 func skipped(why string) result.Problem {
@@ -177,7 +230,35 @@ func (c *Config) verdict(certs []*x509.Certificate, host string) (result.Code, s
 	if c.Stores != nil {
 		stores = c.Stores()
 	}
-	out := verify.Check(certs, stores, verify.Options{At: c.At, WarnDays: c.WarnDays, Host: host, WebPKI: true})
+	return judge(certs, stores, host, c.At, c.WarnDays)
+}
+
+// verdictAs is verdict with the stores of profile p alone when
+// ProfileStores is set: what that sender's client decides.
+func (c *Config) verdictAs(certs []*x509.Certificate, host string, p sender.Profile) (result.Code, string) {
+	if !c.ProfileStores {
+		return c.verdict(certs, host)
+	}
+	var stores []*truststore.Store
+	if c.Stores != nil {
+		for _, s := range c.Stores() {
+			// A store no profile names (--ca-file) judges for every one.
+			if slices.Contains(p.Stores, s.Name) || !profileStore(s.Name) {
+				stores = append(stores, s)
+			}
+		}
+	}
+	return judge(certs, stores, host, c.At, c.WarnDays)
+}
+
+// profileStore reports whether a sender profile names the store.
+func profileStore(name string) bool {
+	return slices.ContainsFunc(sender.Profiles(), func(p sender.Profile) bool { return slices.Contains(p.Stores, name) })
+}
+
+// judge is check's verdict of certs against stores.
+func judge(certs []*x509.Certificate, stores []*truststore.Store, host string, at time.Time, warnDays int) (result.Code, string) {
+	out := verify.Check(certs, stores, verify.Options{At: at, WarnDays: warnDays, Host: host, WebPKI: true})
 	r := out.Result()
 	if r.Status == result.StatusFail || r.Status == result.StatusError {
 		return r.Code, r.Detail
@@ -322,7 +403,7 @@ func trace(ctx context.Context, firstByte func()) context.Context {
 // tlsConfig is the handshake of the HTTP leg: a strict client's, each
 // chain judged as check judges it (VerifyConnection), the server name sent
 // or not as the variant says.
-func (c *Config) tlsConfig(host string, sni bool, minTLS uint16) *tls.Config {
+func (c *Config) tlsConfig(host string, sni bool, p sender.Profile) *tls.Config {
 	name := host
 	if !sni {
 		name = ""
@@ -330,10 +411,10 @@ func (c *Config) tlsConfig(host string, sni bool, minTLS uint16) *tls.Config {
 	return &tls.Config{
 		ServerName:         name,
 		InsecureSkipVerify: true, // judged by verify.Check below, for every store
-		MinVersion:         minTLS,
+		MinVersion:         minVersion(p),
 		NextProtos:         []string{"http/1.1"},
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			if code, detail := c.verdict(cs.PeerCertificates, host); code != result.CodeNone {
+			if code, detail := c.verdictAs(cs.PeerCertificates, host, p); code != result.CodeNone {
 				return &hopError{code: code, detail: detail}
 			}
 			return nil

@@ -176,3 +176,73 @@ func TestHTTPLeg(t *testing.T) {
 		})
 	}
 }
+
+// TestEndpointProfile: an endpoint's own profile replaces the run's; with
+// ProfileStores its chain is judged with that profile's stores alone, so a
+// chain only another profile's store trusts is sender-stores-untrusted
+// (the store's code, error) and no request is made.
+func TestEndpointProfile(t *testing.T) {
+	p := newPKI(t)
+	s := p.serve(t, status(204), "hook.test")
+	raw := "https://hook.test:" + s.Port + "/"
+	resolve := map[string]string{"hook.test:" + s.Port: "127.0.0.1"}
+	java := truststore.New("java", "test", []*truststore.Root{{Cert: p.root.Cert}}) // the test root, in the java store alone
+	stripe, _ := sender.ByName("stripe")
+	for _, c := range []struct {
+		name          string
+		endpoint      *Endpoint
+		profileStores bool
+		profile       string
+		wantProblem   string
+		requests      int
+		stores        []*truststore.Store
+	}{
+		{"run's profile", nil, true, "twilio", "", 1, []*truststore.Store{java}},
+		{"endpoint's profile, its stores", &Endpoint{Profile: &stripe}, true, "stripe", result.ProblemSenderStores, 0, []*truststore.Store{java}},
+		{"endpoint's profile, --store given", &Endpoint{Profile: &stripe}, false, "stripe", "", 1, []*truststore.Store{java}},
+		// A store no profile names (--ca-file) judges for every profile.
+		{"a --ca-file store", &Endpoint{Profile: &stripe}, true, "stripe", "", 1, []*truststore.Store{p.store}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := len(s.Requests())
+			cfg := Config{AllowPrivate: true, ProfileStores: c.profileStores}
+			if c.endpoint != nil {
+				cfg.Endpoints = map[int]Endpoint{0: *c.endpoint}
+			}
+			r := p.runWith(t, raw, cfg, resolve, c.stores...)
+			if r.Profile != c.profile {
+				t.Errorf("profile %q, want %q", r.Profile, c.profile)
+			}
+			if c.wantProblem != "" && (!hasID(r, c.wantProblem, result.SeverityError) || r.Code != result.CodeNoPath) {
+				t.Errorf("code %d problems %v, want %d and %s", r.Code, ids(r), result.CodeNoPath, c.wantProblem)
+			}
+			if c.wantProblem == "" && r.Code != result.CodeNone {
+				t.Errorf("code %d problems %v, want it to pass", r.Code, ids(r))
+			}
+			if got := len(s.Requests()) - before; got != c.requests {
+				t.Errorf("%d requests, want %d", got, c.requests)
+			}
+		})
+	}
+}
+
+// runWith is run with stores in place of the test root's store.
+func (p *pki) runWith(t *testing.T, raw string, cfg Config, resolve map[string]string, stores ...*truststore.Store) result.Result {
+	t.Helper()
+	if cfg.Profile.Name == "" {
+		cfg.Profile, _ = sender.ByName("twilio")
+	}
+	cfg.Stores = func() []*truststore.Store { return stores }
+	cfg.At, cfg.WarnDays = testpki.Epoch, 30
+	cfg.Resolve = resolve
+	cfg.HostsFile = "/nonexistent"
+	rc := runner.Config{
+		Probe:       probe.Options{Timeout: 5 * time.Second, Resolve: resolve},
+		Stores:      stores,
+		At:          testpki.Epoch,
+		WarnDays:    30,
+		Concurrency: 1,
+		Stage:       cfg.Stage,
+	}
+	return runner.Check(context.Background(), runner.Input{Raw: raw}, rc)
+}

@@ -99,15 +99,15 @@ func (t *tableRenderer) render(w *bytes.Buffer, rs []result.Result, counts tally
 		if width <= 0 {
 			width = t.ios.TerminalWidth()
 		}
-		widths, squeezed := fitWidths(rows, width)
+		widths, squeezed := fitWidths(ttyHeaders, rows, width)
 		if squeezed {
 			// Dates would squeeze TARGET: keep only "in 3 days".
 			for i := range rows {
 				rows[i][colExpires] = orNone(expiresShort(&rs[i]))
 			}
-			widths, _ = fitWidths(rows, width)
+			widths, _ = fitWidths(ttyHeaders, rows, width)
 		}
-		if err := writeAligned(w, rows, widths, statusColors(t.ios.ColorEnabled())); err != nil {
+		if err := writeAligned(w, ttyHeaders, rows, widths, statusColors(t.ios.ColorEnabled())); err != nil {
 			return err
 		}
 		if t.opts.Verbose {
@@ -338,12 +338,12 @@ func statusColors(enabled bool) map[string]*color.Color {
 	return m
 }
 
-// writeAligned writes the header and rows with tablewriter, borderless, in
+// writeAligned writes the headers and rows with tablewriter, borderless, in
 // columns of the given widths: cells wider than their column are truncated
 // first. tablewriter lays out plain text only; the STATUS word of each row
 // is coloured afterwards, so no escape sequence spills into padding or into
 // another cell.
-func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) error {
+func writeAligned(w *bytes.Buffer, headers [numCols]string, rows [][numCols]string, widths [numCols]int, colors map[string]*color.Color) error {
 	gap := tw.Padding{Right: columnGap, Overwrite: true}
 	pad := make([]tw.Padding, numCols)
 	for i := range pad {
@@ -366,7 +366,7 @@ func writeAligned(w *bytes.Buffer, rows [][numCols]string, widths [numCols]int, 
 		tablewriter.WithRowPaddingPerColumn(pad),
 	)
 	header := make([]any, numCols)
-	for i, h := range ttyHeaders {
+	for i, h := range headers {
 		header[i] = h
 	}
 	tb.Header(header...)
@@ -426,11 +426,12 @@ func colourStatus(line string, at int, status string, colors map[string]*color.C
 	return line
 }
 
-// fitWidths returns each column's width: its widest cell, with DETAIL, then
-// ROOT / ISSUER, then TARGET narrowed so the line fits in width where it
-// can. squeezed reports that narrowing DETAIL alone was not enough.
-func fitWidths(rows [][numCols]string, width int) (w [numCols]int, squeezed bool) {
-	for i, h := range ttyHeaders {
+// fitWidths returns each column's width: its widest cell or header, with
+// DETAIL, then ROOT / ISSUER (the fifth column), then TARGET narrowed so the
+// line fits in width where it can. squeezed reports that narrowing DETAIL
+// alone was not enough.
+func fitWidths(headers [numCols]string, rows [][numCols]string, width int) (w [numCols]int, squeezed bool) {
+	for i, h := range headers {
 		w[i] = runewidth.StringWidth(h)
 	}
 	for _, r := range rows {
@@ -450,7 +451,7 @@ func fitWidths(rows [][numCols]string, width int) (w [numCols]int, squeezed bool
 	w[colDetail] = detail
 	over := w[colTarget] + w[colRoot] + detail - avail
 	for _, c := range []int{colRoot, colTarget} {
-		floor := min(w[c], max(minShrunk, runewidth.StringWidth(ttyHeaders[c])))
+		floor := min(w[c], max(minShrunk, runewidth.StringWidth(headers[c])))
 		cut := min(over, w[c]-floor)
 		w[c] -= cut
 		over -= cut

@@ -17,6 +17,9 @@ type HTTPInfo struct {
 	SNI []string `json:"sni"`
 	// Overrides echoes the connection overrides read from the URL fragment.
 	Overrides map[string]string `json:"overrides,omitempty"`
+	// Budgets are the profile's limits the leg ran under, overrides
+	// applied (http_budgets.go).
+	Budgets *Budgets `json:"budgets,omitempty"`
 }
 
 // Timings are the phases of one HTTP attempt in milliseconds.
