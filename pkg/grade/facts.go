@@ -28,6 +28,8 @@ type facts struct {
 	features  result.Features
 	// hstsAge is the HSTS max-age, -1 when no header was served.
 	hstsAge int64
+	// http is true for an HTTPS endpoint: the HSTS rules apply only then.
+	http bool
 	// warnings is true when the result has a warning.
 	warnings bool
 	// incomplete is true when the chain lacks an intermediate.
@@ -38,7 +40,7 @@ type facts struct {
 
 func factsOf(r *result.Result) *facts {
 	s := r.Scan
-	f := &facts{protocols: map[string]bool{}, suites: s.CipherSuites, dhBits: s.DHBits, features: s.Features, hstsAge: -1, code: r.Code, status: r.Status}
+	f := &facts{protocols: map[string]bool{}, suites: s.CipherSuites, dhBits: s.DHBits, features: s.Features, hstsAge: -1, http: s.HTTPS, code: r.Code, status: r.Status}
 	for _, p := range s.Protocols {
 		if p.Supported {
 			f.protocols[p.Version] = true

@@ -119,7 +119,7 @@ func Rate(r *result.Result) *result.Grade {
 		}
 		letter, capped = worse(letter, rule.Grade), true
 	}
-	if letter == "A" && !capped && !f.warnings && f.hstsAge >= HSTSMinAge {
+	if letter == "A" && !capped && !f.warnings && (!f.http || f.hstsAge >= HSTSMinAge) {
 		letter = "A+"
 	}
 	g.Grade = letter

@@ -18,6 +18,7 @@ func modernResult() *result.Result {
 	return &result.Result{
 		Status: result.StatusOK,
 		Scan: &result.Scan{
+			HTTPS: true,
 			Protocols: []result.ProtocolSupport{{Version: TLS13, Supported: true}, {Version: TLS12, Supported: true}, {Version: TLS11}, {Version: TLS10}, {Version: SSL3}, {Version: SSL2}},
 			CipherSuites: []result.Suite{
 				suite(TLS13, "TLS_AES_128_GCM_SHA256", 128, true, true),
@@ -231,5 +232,27 @@ func TestBelow(t *testing.T) {
 		if got := Below(tt.g, tt.min); got != tt.below {
 			t.Errorf("Below(%q, %q) = %v, want %v", tt.g, tt.min, got, tt.below)
 		}
+	}
+}
+
+// TestNoHSTSForOtherServices: HSTS is an HTTP header, so a mail, directory
+// or database server (a STARTTLS or other non-HTTPS target) is neither
+// capped nor warned for lacking it, and can reach A+; an HTTPS server
+// without it is capped at A-.
+func TestNoHSTSForOtherServices(t *testing.T) {
+	r := modernResult()
+	r.Scan.Features.HSTS = nil
+	r.Scan.HTTPS = false
+	if g := Rate(r); g.Grade != "A+" || len(g.Caps) != 0 {
+		t.Errorf("non-HTTPS without HSTS: %s %+v, want A+ with no cap", g.Grade, g.Caps)
+	}
+	for _, p := range Weaknesses(r.Scan, Context{}) {
+		if p.ID == result.ProblemHSTSMissing {
+			t.Errorf("non-HTTPS: weakness %s: %s", p.ID, p.Message)
+		}
+	}
+	r.Scan.HTTPS = true
+	if g := Rate(r); g.Grade != "A-" {
+		t.Errorf("HTTPS without HSTS: %s, want A-", g.Grade)
 	}
 }

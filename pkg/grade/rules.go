@@ -78,7 +78,7 @@ var rules = []rule{
 	{ID: "no-secure-renegotiation", Grade: "A-", Message: "secure renegotiation (RFC 5746) is not supported: enable it",
 		Applies: func(f *facts) bool { return !f.features.SecureRenegotiation && f.hasPre13() }},
 	{ID: "hsts-missing", Grade: "A-", Message: "no Strict-Transport-Security header with a max-age of 180 days or more: send one",
-		Applies: func(f *facts) bool { return f.hstsAge < HSTSMinAge }},
+		Applies: func(f *facts) bool { return f.http && f.hstsAge < HSTSMinAge }},
 }
 
 // hasPre13 reports whether the server speaks a protocol older than TLS 1.3,

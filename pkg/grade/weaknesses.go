@@ -89,7 +89,7 @@ func Weaknesses(s *result.Scan, c Context) []result.Problem {
 	if s.Features.Compression {
 		add(result.ProblemCompression, result.SeverityWarn, "the server accepts TLS compression (CRIME): disable it")
 	}
-	if spoken {
+	if spoken && s.HTTPS {
 		switch h := s.Features.HSTS; {
 		case h == nil:
 			add(result.ProblemHSTSMissing, result.SeverityInfo, "the server sends no Strict-Transport-Security header")

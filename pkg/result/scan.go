@@ -28,6 +28,10 @@ type Scan struct {
 	Clients []ClientSimulation `json:"clients"`
 	// Grade is certgate's reading of the SSL Labs server rating guide 2009r.
 	Grade *Grade `json:"grade"`
+	// HTTPS is true when the endpoint was scanned as an HTTPS server (an
+	// https target): HSTS is asked for, and its grade rules apply, only
+	// then. A STARTTLS or other implicit-TLS service has no HSTS.
+	HTTPS bool `json:"https"`
 	// Probes counts the connections the scan made.
 	Probes int `json:"probes,omitempty"`
 }

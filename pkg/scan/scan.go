@@ -139,7 +139,7 @@ func Run(ctx context.Context, t Target, o Options) Report {
 }
 
 func (s *scanner) run(ctx context.Context) Report {
-	sc := &result.Scan{ServerPreference: map[string]bool{}, Groups: []string{}, Clients: []result.ClientSimulation{},
+	sc := &result.Scan{HTTPS: s.t.HTTPS, ServerPreference: map[string]bool{}, Groups: []string{}, Clients: []result.ClientSimulation{},
 		CipherSuites: []result.Suite{}, Features: result.Features{ALPN: []string{}}}
 	var wg sync.WaitGroup
 	goDo := func(f func()) {
