@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/runner"
@@ -103,8 +105,9 @@ type Exporter struct {
 // state is one endpoint and what the exporter knows of it.
 type state struct {
 	ep      Endpoint
-	target  string   // the target label
-	labels  []string // label values, in Exporter.labelNames order
+	target  string           // the target label
+	labels  []string         // label values, in Exporter.labelNames order
+	pairs   []*dto.LabelPair // labels and target as label pairs, sorted by name
 	pending atomic.Bool
 	last    atomic.Pointer[Summary]
 	checks  atomic.Uint64
@@ -172,6 +175,7 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 			return nil, &DuplicateError{Target: s.target, First: prev.ep.Where, Second: ep.Where}
 		}
 		seen[id] = s
+		s.pairs = endpointPairs(e.labelNames, s)
 		e.endpoints = append(e.endpoints, s)
 		if _, ok := e.byTarget[ep.Target]; !ok {
 			e.byTarget[ep.Target] = s
