@@ -165,6 +165,7 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 		e.labelKeys = append(e.labelKeys, keyOf[name])
 	}
 	seen := map[string]*state{}
+	interned := map[labelValue]*dto.LabelPair{}
 	for _, ep := range endpoints {
 		s := &state{ep: ep, target: target.Redact(ep.Target)}
 		for _, k := range e.labelKeys {
@@ -175,7 +176,10 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 			return nil, &DuplicateError{Target: s.target, First: prev.ep.Where, Second: ep.Where}
 		}
 		seen[id] = s
-		s.pairs = endpointPairs(e.labelNames, s)
+		s.pairs = endpointPairs(e.labelNames, s, interned)
+		// The values are in s.labels: keeping the map (the configuration's)
+		// would cost some 600 bytes per endpoint.
+		s.ep.Labels = nil
 		e.endpoints = append(e.endpoints, s)
 		if _, ok := e.byTarget[ep.Target]; !ok {
 			e.byTarget[ep.Target] = s

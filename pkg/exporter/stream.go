@@ -51,13 +51,27 @@ var (
 
 func proto(s string) *string { return &s }
 
+// labelValue is a configured label's value, by index in
+// Exporter.labelNames.
+type labelValue struct {
+	name  int
+	value string
+}
+
 // endpointPairs returns s's constant label pairs, sorted by name: its
-// configured labels (label_*) and then its target, which sorts after every
-// name the families add but "target" itself.
-func endpointPairs(names []string, s *state) []*dto.LabelPair {
+// configured labels (label_*), shared through interned by every endpoint
+// with the same value, and then its target, which sorts after every name
+// the families add but "target" itself.
+func endpointPairs(names []string, s *state, interned map[labelValue]*dto.LabelPair) []*dto.LabelPair {
 	out := make([]*dto.LabelPair, 0, len(names)+1)
 	for i := range names {
-		out = append(out, &dto.LabelPair{Name: &names[i], Value: &s.labels[i]})
+		k := labelValue{i, s.labels[i]}
+		p := interned[k]
+		if p == nil {
+			p = &dto.LabelPair{Name: &names[i], Value: &s.labels[i]}
+			interned[k] = p
+		}
+		out = append(out, p)
 	}
 	return append(out, &dto.LabelPair{Name: &lnTarget, Value: &s.target})
 }
@@ -78,13 +92,17 @@ type arena struct {
 	fam      dto.MetricFamily
 }
 
-// reset empties a for a family of at most metrics series with at most
-// labels label pairs in all, of which at most pairs are made for it.
-func (a *arena) reset(metrics, labels, pairs int) {
+// reset empties a for a family of type typ of at most metrics series with
+// at most labels label pairs in all, of which at most pairs are made for
+// it.
+func (a *arena) reset(typ dto.MetricType, metrics, labels, pairs int) {
 	a.metrics = grow(a.metrics, metrics)
 	a.ptrs = grow(a.ptrs, metrics)
-	a.gauges = grow(a.gauges, metrics)
-	a.counters = grow(a.counters, metrics)
+	if typ == dto.MetricType_COUNTER {
+		a.counters = grow(a.counters, metrics)
+	} else {
+		a.gauges = grow(a.gauges, metrics)
+	}
 	a.values = grow(a.values, metrics)
 	a.labels = grow(a.labels, labels)
 	a.pairs = grow(a.pairs, pairs)
@@ -127,6 +145,7 @@ func (a *arena) add(typ dto.MetricType, value float64, ep []*dto.LabelPair, befo
 	}
 	a.values = append(a.values, value)
 	v := &a.values[len(a.values)-1]
+	// a was reset for typ, so counters or gauges has room.
 	a.metrics = append(a.metrics, dto.Metric{Label: a.labels[start:len(a.labels):len(a.labels)]})
 	m := &a.metrics[len(a.metrics)-1]
 	if typ == dto.MetricType_COUNTER {
@@ -146,6 +165,7 @@ type family struct {
 	name, help  string
 	typ         dto.MetricType
 	extra       int // label pairs a series has besides the endpoint's
+	pairEvery   int // one label pair is made per pairEvery series; 0: none
 	perEndpoint func(sum *Summary) int
 	fill        func(a *arena, s *state, sum *Summary)
 	global      func(a *arena, endpoints int, stores []*truststore.Store)
@@ -163,17 +183,17 @@ func hasSummary(sum *Summary) int {
 var families = sortedFamilies([]family{
 	{name: MetricEndpoints, help: helpEndpoints, typ: dto.MetricType_GAUGE,
 		global: func(a *arena, endpoints int, _ []*truststore.Store) {
-			a.reset(1, 0, 0)
+			a.reset(dto.MetricType_GAUGE, 1, 0, 0)
 			a.add(dto.MetricType_GAUGE, float64(endpoints), nil, nil, nil)
 		}},
 	{name: MetricStoreInfo, help: helpStoreInfo, typ: dto.MetricType_GAUGE,
 		global: func(a *arena, _ int, stores []*truststore.Store) {
-			a.reset(len(stores), 2*len(stores), 2*len(stores))
+			a.reset(dto.MetricType_GAUGE, len(stores), 2*len(stores), 2*len(stores))
 			for _, st := range stores {
 				a.add(dto.MetricType_GAUGE, 1, nil, a.pair(&lnStore, st.Name), a.pair(&lnVersion, st.Version))
 			}
 		}},
-	{name: MetricNotAfter, help: helpNotAfter, typ: dto.MetricType_GAUGE, extra: 2,
+	{name: MetricNotAfter, help: helpNotAfter, typ: dto.MetricType_GAUGE, extra: 2, pairEvery: 2,
 		perEndpoint: func(sum *Summary) int {
 			if sum == nil {
 				return 0
@@ -219,11 +239,11 @@ var families = sortedFamilies([]family{
 		fill: func(a *arena, s *state, sum *Summary) {
 			a.add(dto.MetricType_GAUGE, float64(sum.At.UnixMilli())/1000, s.pairs, nil, nil)
 		}},
-	{name: MetricResultCode, help: helpCode, typ: dto.MetricType_GAUGE, extra: 1, perEndpoint: hasSummary,
+	{name: MetricResultCode, help: helpCode, typ: dto.MetricType_GAUGE, extra: 1, pairEvery: 1, perEndpoint: hasSummary,
 		fill: func(a *arena, s *state, sum *Summary) {
 			a.add(dto.MetricType_GAUGE, float64(sum.Code), s.pairs, nil, a.pair(&lnStatus, string(sum.Status)))
 		}},
-	{name: MetricGrade, help: helpGrade, typ: dto.MetricType_GAUGE, extra: 1,
+	{name: MetricGrade, help: helpGrade, typ: dto.MetricType_GAUGE, extra: 1, pairEvery: 1,
 		perEndpoint: func(sum *Summary) int {
 			if sum == nil || sum.Grade == "" {
 				return 0
@@ -235,7 +255,7 @@ var families = sortedFamilies([]family{
 				a.add(dto.MetricType_GAUGE, GradeRank(sum.Grade), s.pairs, a.pair(&lnGrade, sum.Grade), nil)
 			}
 		}},
-	{name: MetricTrusted, help: helpTrusted, typ: dto.MetricType_GAUGE, extra: 1,
+	{name: MetricTrusted, help: helpTrusted, typ: dto.MetricType_GAUGE, extra: 1, pairEvery: 1,
 		perEndpoint: func(sum *Summary) int {
 			if sum == nil {
 				return 0
@@ -396,7 +416,11 @@ func (e *Exporter) encode(enc expfmt.Encoder, a *arena, stores []*truststore.Sto
 			for _, sum := range a.sums {
 				n += f.perEndpoint(sum)
 			}
-			a.reset(n, n*(nLabels+f.extra), n)
+			pairs := 0
+			if f.pairEvery > 0 {
+				pairs = n / f.pairEvery
+			}
+			a.reset(f.typ, n, n*(nLabels+f.extra), pairs)
 			for j, s := range e.endpoints {
 				if sum := a.sums[j]; f.perEndpoint(sum) > 0 {
 					f.fill(a, s, sum)
