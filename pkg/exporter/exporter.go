@@ -100,6 +100,8 @@ type Exporter struct {
 	probeSem chan struct{}
 	// byTarget finds the configured endpoint of a /probe target.
 	byTarget map[string]*state
+	// verdicts are the summaries' Trusted maps.
+	verdicts verdicts
 }
 
 // state is one endpoint and what the exporter knows of it.
@@ -306,7 +308,46 @@ func (e *Exporter) check(ctx context.Context, s *state) {
 	if sum.Status == result.StatusError {
 		s.errors.Add(1)
 	}
+	sum.Trusted = e.verdicts.intern(sum.Trusted)
 	s.last.Store(sum)
+}
+
+// verdicts holds one map of each set of store verdicts the summaries have:
+// with two stores there are at most four, so 10,000 endpoints share them
+// instead of keeping a map each. The maps are never written once interned.
+type verdicts struct {
+	mu sync.Mutex
+	m  map[string]map[string]bool
+}
+
+func (v *verdicts) intern(t map[string]bool) map[string]bool {
+	if len(t) == 0 {
+		return t
+	}
+	names := make([]string, 0, len(t))
+	for name := range t {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var key strings.Builder
+	for _, name := range names {
+		key.WriteString(name)
+		if t[name] {
+			key.WriteString("\x00y\x00")
+		} else {
+			key.WriteString("\x00n\x00")
+		}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if shared, ok := v.m[key.String()]; ok {
+		return shared
+	}
+	if v.m == nil {
+		v.m = map[string]map[string]bool{}
+	}
+	v.m[key.String()] = t
+	return t
 }
 
 // checkEndpoint runs one check of ep through the pipeline of certgate check

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -84,5 +86,36 @@ func BenchmarkCollect10000(b *testing.B) {
 		if _, err := reg.Gather(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSummariesShareVerdicts: endpoints whose stores judged alike keep one
+// Trusted map between them, not one each.
+func TestSummariesShareVerdicts(t *testing.T) {
+	f := newFleet(t)
+	a, _ := f.serve(t, testpki.Epoch.AddDate(0, 6, 0))
+	b, _ := f.serve(t, testpki.Epoch.AddDate(0, 5, 0))
+	expired, _ := f.serve(t, testpki.Epoch.AddDate(0, 0, -2))
+	e, err := New([]Endpoint{a, b, expired}, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.CheckAll(context.Background())
+	var maps []uintptr
+	for _, s := range e.endpoints {
+		sum := s.last.Load()
+		if sum == nil || len(sum.Trusted) != 1 {
+			t.Fatalf("%s: summary %+v, want one store's verdict", s.target, sum)
+		}
+		maps = append(maps, reflect.ValueOf(sum.Trusted).Pointer())
+	}
+	if maps[0] != maps[1] {
+		t.Errorf("two endpoints trusted alike keep two Trusted maps")
+	}
+	if maps[0] == maps[2] {
+		t.Errorf("a trusted and an untrusted endpoint share a Trusted map")
+	}
+	if !e.endpoints[0].last.Load().Trusted[f.store.Name] || e.endpoints[2].last.Load().Trusted[f.store.Name] {
+		t.Errorf("verdicts: %v and %v", e.endpoints[0].last.Load().Trusted, e.endpoints[2].last.Load().Trusted)
 	}
 }
