@@ -45,11 +45,11 @@ var (
 // The two positions of certgate_cert_not_after_seconds, shared by every
 // scrape (encoders only read them).
 var (
-	pairLeaf     = &dto.LabelPair{Name: &lnPosition, Value: proto("leaf")}
-	pairEarliest = &dto.LabelPair{Name: &lnPosition, Value: proto("earliest")}
+	pairLeaf     = &dto.LabelPair{Name: &lnPosition, Value: strPtr("leaf")}
+	pairEarliest = &dto.LabelPair{Name: &lnPosition, Value: strPtr("earliest")}
 )
 
-func proto(s string) *string { return &s }
+func strPtr(s string) *string { return &s }
 
 // labelValue is a configured label's value, by index in
 // Exporter.labelNames.
@@ -60,8 +60,8 @@ type labelValue struct {
 
 // endpointPairs returns s's constant label pairs, sorted by name: its
 // configured labels (label_*), shared through interned by every endpoint
-// with the same value, and then its target, which sorts after every name
-// the families add but "target" itself.
+// with the same value, and then its target ("target" sorts after every
+// other label name of the families).
 func endpointPairs(names []string, s *state, interned map[labelValue]*dto.LabelPair) []*dto.LabelPair {
 	out := make([]*dto.LabelPair, 0, len(names)+1)
 	for i := range names {
