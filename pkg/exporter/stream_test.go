@@ -192,7 +192,16 @@ func scrapeAllocs(t *testing.T, n int) float64 {
 	e := syntheticFleet(t, n)
 	h := e.Handler()
 	req := httptest.NewRequest(http.MethodGet, certgateOnly(), nil)
-	return testing.AllocsPerRun(3, func() { h.ServeHTTP(&discard{h: http.Header{}}, req) })
+	// The least of a few tries: a collection during one empties the pools
+	// (ours and expfmt's) it relies on.
+	least := -1.0
+	for range 3 {
+		n := testing.AllocsPerRun(2, func() { h.ServeHTTP(&discard{h: http.Header{}}, req) })
+		if least < 0 || n < least {
+			least = n
+		}
+	}
+	return least
 }
 
 // TestScrapeAllocationsDoNotGrowWithEndpoints: rendering /metrics makes
