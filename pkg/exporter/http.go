@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/certgate/certgate/pkg/result"
@@ -23,12 +22,11 @@ import (
 // of every endpoint, the stores' versions, and the Go runtime's and
 // process's metrics), /probe (a fresh check of one target) and /healthz.
 func (e *Exporter) Handler() http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(e.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	mux := http.NewServeMux()
-	// Each scrape renders every endpoint's series at once: a few at a time
-	// bound the memory, and more get 503 (Prometheus retries next time).
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{MaxRequestsInFlight: MaxScrapesInFlight}))
+	// Each scrape streams the endpoints' series one family at a time: a few
+	// scrapes at a time bound the memory, and more get 503 (Prometheus
+	// retries next time).
+	mux.Handle("GET /metrics", newMetricsHandler(e))
 	mux.HandleFunc("GET /probe", e.serveProbe)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"reflect"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -51,10 +53,9 @@ func TestSummaryHoldsNoCertificates(t *testing.T) {
 	walk(reflect.TypeFor[Summary](), "Summary")
 }
 
-// BenchmarkCollect10000 renders /metrics for 10,000 endpoints:
-//
-//	go test ./pkg/exporter -run '^$' -bench Collect -benchmem -benchtime 3x
-func BenchmarkCollect10000(b *testing.B) {
+// benchFleet is 10,000 endpoints checked as in the serverss fleet: one
+// address, two stores, one label.
+func benchFleet(b *testing.B) *Exporter {
 	var eps []Endpoint
 	for i := range 10000 {
 		eps = append(eps, Endpoint{Target: fmt.Sprintf("https://h%05d.fleet.test", i), Labels: map[string]string{"shard": fmt.Sprint(i % 16)}})
@@ -68,6 +69,16 @@ func BenchmarkCollect10000(b *testing.B) {
 		s.last.Store(&Summary{Status: result.StatusOK, Trusted: map[string]bool{"mozilla": true, "java": true},
 			Expiry: []AddressExpiry{{Address: "192.0.2.1:443", Leaf: now, Earliest: now}}, At: now})
 	}
+	return e
+}
+
+// BenchmarkCollect10000 gathers Collector() of 10,000 endpoints through a
+// Registry (what /metrics did before it streamed; BenchmarkScrape10000
+// compares the two):
+//
+//	go test ./pkg/exporter -run '^$' -bench Collect -benchmem -benchtime 3x
+func BenchmarkCollect10000(b *testing.B) {
+	e := benchFleet(b)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(e.Collector())
 	b.ReportAllocs()
@@ -75,5 +86,36 @@ func BenchmarkCollect10000(b *testing.B) {
 		if _, err := reg.Gather(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSummariesShareVerdicts: endpoints whose stores judged alike keep one
+// Trusted map between them, not one each.
+func TestSummariesShareVerdicts(t *testing.T) {
+	f := newFleet(t)
+	a, _ := f.serve(t, testpki.Epoch.AddDate(0, 6, 0))
+	b, _ := f.serve(t, testpki.Epoch.AddDate(0, 5, 0))
+	expired, _ := f.serve(t, testpki.Epoch.AddDate(0, 0, -2))
+	e, err := New([]Endpoint{a, b, expired}, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.CheckAll(context.Background())
+	var maps []uintptr
+	for _, s := range e.endpoints {
+		sum := s.last.Load()
+		if sum == nil || len(sum.Trusted) != 1 {
+			t.Fatalf("%s: summary %+v, want one store's verdict", s.target, sum)
+		}
+		maps = append(maps, reflect.ValueOf(sum.Trusted).Pointer())
+	}
+	if maps[0] != maps[1] {
+		t.Errorf("two endpoints trusted alike keep two Trusted maps")
+	}
+	if maps[0] == maps[2] {
+		t.Errorf("a trusted and an untrusted endpoint share a Trusted map")
+	}
+	if !e.endpoints[0].last.Load().Trusted[f.store.Name] || e.endpoints[2].last.Load().Trusted[f.store.Name] {
+		t.Errorf("verdicts: %v and %v", e.endpoints[0].last.Load().Trusted, e.endpoints[2].last.Load().Trusted)
 	}
 }

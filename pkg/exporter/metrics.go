@@ -137,19 +137,36 @@ type descs struct {
 	notAfter, code, success, trusted, duration, grade, last, checks, errs, skipped *prometheus.Desc
 }
 
+// Help texts of the metrics, shared by the collector and the streamed
+// /metrics.
+const (
+	helpNotAfter  = "notAfter of the leaf (position=leaf) and the earliest of the path to the root (position=earliest) served at each address, in Unix seconds."
+	helpCode      = "The result's code (11235 name mismatch, 11236 expired, 11237 no trusted path, 112xx connection); 0 when the status is ok or warn."
+	helpSuccess   = "1 when the latest check passed (status ok or warn), else 0."
+	helpTrusted   = "1 when the trust store passes the chain for the host, else 0."
+	helpDuration  = "Time the latest check took: connect and handshakes, every address."
+	helpGrade     = "The scan's grade as a rank: A+ 7, A 6, A- 5, B 4, C 3, D 2, E 1, F 0, T and M -1."
+	helpLast      = "When the latest check finished, in Unix seconds."
+	helpChecks    = "Checks completed since the exporter started."
+	helpErrors    = "Checks whose status was error (no certificate judged: DNS, TCP, handshake)."
+	helpSkipped   = "Checks not started because the previous check of the endpoint was still queued or running."
+	helpStoreInfo = "Trust stores the chains are judged against, with the version of their snapshot."
+	helpEndpoints = "Endpoints in the configuration."
+)
+
 func newDescs(extra []string) *descs {
 	l := func(names ...string) []string { return append(names, extra...) }
 	return &descs{
-		notAfter: prometheus.NewDesc(MetricNotAfter, "notAfter of the leaf (position=leaf) and the earliest of the path to the root (position=earliest) served at each address, in Unix seconds.", l("target", "address", "position"), nil),
-		code:     prometheus.NewDesc(MetricResultCode, "The result's code (11235 name mismatch, 11236 expired, 11237 no trusted path, 112xx connection); 0 when the status is ok or warn.", l("target", "status"), nil),
-		success:  prometheus.NewDesc(MetricSuccess, "1 when the latest check passed (status ok or warn), else 0.", l("target"), nil),
-		trusted:  prometheus.NewDesc(MetricTrusted, "1 when the trust store passes the chain for the host, else 0.", l("target", "store"), nil),
-		duration: prometheus.NewDesc(MetricDuration, "Time the latest check took: connect and handshakes, every address.", l("target"), nil),
-		grade:    prometheus.NewDesc(MetricGrade, "The scan's grade as a rank: A+ 7, A 6, A- 5, B 4, C 3, D 2, E 1, F 0, T and M -1.", l("target", "grade"), nil),
-		last:     prometheus.NewDesc(MetricLastCheck, "When the latest check finished, in Unix seconds.", l("target"), nil),
-		checks:   prometheus.NewDesc(MetricChecks, "Checks completed since the exporter started.", l("target"), nil),
-		errs:     prometheus.NewDesc(MetricCheckErrors, "Checks whose status was error (no certificate judged: DNS, TCP, handshake).", l("target"), nil),
-		skipped:  prometheus.NewDesc(MetricSkipped, "Checks not started because the previous check of the endpoint was still queued or running.", l("target"), nil),
+		notAfter: prometheus.NewDesc(MetricNotAfter, helpNotAfter, l("target", "address", "position"), nil),
+		code:     prometheus.NewDesc(MetricResultCode, helpCode, l("target", "status"), nil),
+		success:  prometheus.NewDesc(MetricSuccess, helpSuccess, l("target"), nil),
+		trusted:  prometheus.NewDesc(MetricTrusted, helpTrusted, l("target", "store"), nil),
+		duration: prometheus.NewDesc(MetricDuration, helpDuration, l("target"), nil),
+		grade:    prometheus.NewDesc(MetricGrade, helpGrade, l("target", "grade"), nil),
+		last:     prometheus.NewDesc(MetricLastCheck, helpLast, l("target"), nil),
+		checks:   prometheus.NewDesc(MetricChecks, helpChecks, l("target"), nil),
+		errs:     prometheus.NewDesc(MetricCheckErrors, helpErrors, l("target"), nil),
+		skipped:  prometheus.NewDesc(MetricSkipped, helpSkipped, l("target"), nil),
 	}
 }
 
@@ -219,12 +236,12 @@ func emitStores(ch chan<- prometheus.Metric, d *prometheus.Desc, load func() ([]
 }
 
 func storeInfoDesc() *prometheus.Desc {
-	return prometheus.NewDesc(MetricStoreInfo, "Trust stores the chains are judged against, with the version of their snapshot.", []string{"store", "version"}, nil)
+	return prometheus.NewDesc(MetricStoreInfo, helpStoreInfo, []string{"store", "version"}, nil)
 }
 
 // Collector returns the collector of the exporter's metrics, for a
 // registry of the caller's.
 func (e *Exporter) Collector() prometheus.Collector {
 	return &collector{e: e, d: newDescs(e.labelNames), storeInfo: storeInfoDesc(),
-		endpoints: prometheus.NewDesc(MetricEndpoints, "Endpoints in the configuration.", nil, nil)}
+		endpoints: prometheus.NewDesc(MetricEndpoints, helpEndpoints, nil, nil)}
 }

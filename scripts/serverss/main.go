@@ -4,10 +4,13 @@
 // 127.0.0.1), and certgate serve checking them all for a number of rounds
 // while /metrics is scraped. It prints the exporter's peak and current
 // resident set size (VmHWM and VmRSS of /proc/PID/status, Linux) and the
-// size of one scrape.
+// size of one scrape. With -before, another certgate binary (an older
+// build) is measured first against the same server and configuration, and
+// the ratios of the two are printed.
 //
 //	go run ./scripts/serverss                   # 10000 endpoints, 2 rounds
 //	go run ./scripts/serverss -n 10 -rounds 1   # the baseline
+//	go run ./scripts/serverss -before ./certgate-old
 package main
 
 import (
@@ -37,14 +40,15 @@ func main() {
 	interval := flag.Duration("interval", 30*time.Second, "certgate serve --interval")
 	rounds := flag.Int("rounds", 2, "wait until every endpoint was checked this many times")
 	bin := flag.String("bin", "", "the certgate binary (default: built from ./cmd/certgate)")
+	before := flag.String("before", "", "a certgate binary to measure first, for ratios (such as one built from an older commit)")
 	flag.Parse()
-	if err := run(*n, *conc, *interval, *rounds, *bin); err != nil {
+	if err := run(*n, *conc, *interval, *rounds, *bin, *before); err != nil {
 		fmt.Fprintln(os.Stderr, "serverss:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, conc int, interval time.Duration, rounds int, bin string) error {
+func run(n, conc int, interval time.Duration, rounds int, bin, before string) error {
 	work, err := os.MkdirTemp("", "serverss")
 	if err != nil {
 		return err
@@ -102,36 +106,71 @@ func run(n, conc int, interval time.Duration, rounds int, bin string) error {
 		return err
 	}
 
+	var old *measure
+	if before != "" {
+		fmt.Printf("before: %s\n", before)
+		if old, err = serve(before, cfg, store, n, conc, interval, rounds); err != nil {
+			return err
+		}
+		old.print()
+		fmt.Printf("after: %s\n", bin)
+	}
+	m, err := serve(bin, cfg, store, n, conc, interval, rounds)
+	if err != nil {
+		return err
+	}
+	m.print()
+	if old != nil {
+		fmt.Printf("after/before: peak RSS %.2f, current RSS %.2f\n", float64(m.hwm)/float64(old.hwm), float64(m.rss)/float64(old.rss))
+	}
+	return nil
+}
+
+// measure is what one certgate serve run gave.
+type measure struct {
+	elapsed, scrape time.Duration
+	hwm, rss, size  int
+}
+
+func (m *measure) print() {
+	fmt.Printf("rounds done after:   %s\n", m.elapsed.Round(time.Second))
+	fmt.Printf("peak RSS (VmHWM):    %d MiB\n", m.hwm>>10)
+	fmt.Printf("current RSS (VmRSS): %d MiB\n", m.rss>>10)
+	fmt.Printf("one /metrics scrape: %d KiB in %s\n", m.size>>10, m.scrape.Round(time.Millisecond))
+}
+
+// serve runs bin's certgate serve on cfg until every endpoint was checked
+// rounds times, scraping /metrics every 2s, and measures it.
+func serve(bin, cfg, store string, n, conc int, interval time.Duration, rounds int) (*measure, error) {
 	cmd := exec.Command(bin, "serve", "--config", cfg, "--store", store, "--listen", "127.0.0.1:0",
 		"--interval", interval.String(), "-c", strconv.Itoa(conc), "--timeout", "10s")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
 	addr, err := listenAddr(stderr)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	fmt.Printf("certgate serve: %d endpoints, -c %d, --interval %s, waiting for %d rounds\n", n, conc, interval, rounds)
 	checksRE := regexp.MustCompile(`(?m)^certgate_checks_total\{[^}]*\} (\d+)$`)
-	var size int
-	var scrape time.Duration
+	m := &measure{}
 	for {
 		t0 := time.Now()
 		body, err := get("http://" + addr + "/metrics")
 		if err != nil {
-			return err
+			return nil, err
 		}
-		scrape, size = time.Since(t0), len(body)
+		m.scrape, m.size = time.Since(t0), len(body)
 		least := -1
-		for _, m := range checksRE.FindAllStringSubmatch(body, -1) {
-			v, _ := strconv.Atoi(m[1])
+		for _, match := range checksRE.FindAllStringSubmatch(body, -1) {
+			v, _ := strconv.Atoi(match[1])
 			if least < 0 || v < least {
 				least = v
 			}
@@ -140,20 +179,15 @@ func run(n, conc int, interval time.Duration, rounds int, bin string) error {
 			break
 		}
 		if cmd.ProcessState != nil {
-			return errors.New("certgate serve exited")
+			return nil, errors.New("certgate serve exited")
 		}
 		time.Sleep(2 * time.Second)
 	}
-	elapsed := time.Since(start)
-	hwm, rss, err := memory(cmd.Process.Pid)
-	if err != nil {
-		return err
+	m.elapsed = time.Since(start)
+	if m.hwm, m.rss, err = memory(cmd.Process.Pid); err != nil {
+		return nil, err
 	}
-	fmt.Printf("rounds done after:   %s\n", elapsed.Round(time.Second))
-	fmt.Printf("peak RSS (VmHWM):    %d MiB\n", hwm>>10)
-	fmt.Printf("current RSS (VmRSS): %d MiB\n", rss>>10)
-	fmt.Printf("one /metrics scrape: %d KiB in %s\n", size>>10, scrape.Round(time.Millisecond))
-	return nil
+	return m, nil
 }
 
 func listenAddr(r io.Reader) (string, error) {
