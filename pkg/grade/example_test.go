@@ -12,7 +12,7 @@ import (
 // decision, the grade is rated after it.
 func Example() {
 	r := result.Result{Target: "api.example.test", Scan: &result.Scan{
-		HTTPS: true,
+		HTTPS:     true,
 		Protocols: []result.ProtocolSupport{{Version: "TLS 1.3", Supported: true}, {Version: "TLS 1.2", Supported: true}, {Version: "TLS 1.0", Supported: true}},
 		CipherSuites: []result.Suite{
 			{Protocol: "TLS 1.3", Name: "TLS_AES_128_GCM_SHA256", Bits: 128, AEAD: true, ForwardSecret: true},

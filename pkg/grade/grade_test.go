@@ -18,7 +18,7 @@ func modernResult() *result.Result {
 	return &result.Result{
 		Status: result.StatusOK,
 		Scan: &result.Scan{
-			HTTPS: true,
+			HTTPS:     true,
 			Protocols: []result.ProtocolSupport{{Version: TLS13, Supported: true}, {Version: TLS12, Supported: true}, {Version: TLS11}, {Version: TLS10}, {Version: SSL3}, {Version: SSL2}},
 			CipherSuites: []result.Suite{
 				suite(TLS13, "TLS_AES_128_GCM_SHA256", 128, true, true),
