@@ -38,6 +38,9 @@ type serveOptions struct {
 	Only        []string
 	ProbeAny    bool
 	ProbeAllow  []string
+	// Scan is --scan: each check also scans the endpoint (certgate scan)
+	// and exports its grade.
+	Scan bool
 
 	// Dir is where certgate.yaml is looked for without --config; tests
 	// set it.
@@ -101,6 +104,7 @@ requests get up to two seconds, and it exits 0.`,
 	f.StringArrayVar(&o.CAFiles, "ca-file", nil, "extra trusted roots (PEM or DER file), added as one more store (repeatable)")
 	f.StringVar(&o.Client, "client", "", "judge a handshake Go's client cannot make with this one recorded client `NAME` (an endpoint's client wins); default: every recorded Java client")
 	f.StringArrayVar(&o.Only, "only", nil, "check only the endpoints with this `LABEL` (key=value, or a value; repeatable: any of them)")
+	f.BoolVar(&o.Scan, "scan", false, "also scan each endpoint's TLS configuration at each check, as certgate scan does, and export its grade (certgate_scan_grade); a scan makes 50 to 150 handshakes an endpoint, one at a time")
 	f.BoolVar(&o.ProbeAny, "probe-any", false, "let /probe check any target, not only configured ones (anyone who can reach the port can then make certgate connect anywhere)")
 	f.StringArrayVar(&o.ProbeAllow, "probe-allow", nil, "let /probe check host names matching `PATTERN` (such as *.example.com) besides the configured targets (repeatable)")
 	return cmd
@@ -180,8 +184,25 @@ func (o *serveOptions) serveEndpoint(co *configOptions, ce config.Endpoint) (exp
 		return ep, err
 	}
 	ep.Settings = settings
+	var finish []func(r *result.Result)
 	if x := ce.Expect; x.Addresses != nil {
-		ep.Finish = func(r *result.Result) { decide.AddChanges(r, x.AddressesProblem(r, where)) }
+		finish = append(finish, func(r *result.Result) { decide.AddChanges(r, x.AddressesProblem(r, where)) })
+	}
+	if o.Scan {
+		sims, err := clients.All()
+		if err != nil {
+			return ep, fmt.Errorf("reading the embedded client profiles: %w (the binary is damaged: rebuild it)", err)
+		}
+		so := &scanOptions{check: &checkOptions{Client: o.Client}, sims: sims}
+		ep.Stage = so.stage
+		finish = append(finish, func(r *result.Result) { so.finish(r) })
+	}
+	if len(finish) > 0 {
+		ep.Finish = func(r *result.Result) {
+			for _, f := range finish {
+				f(r)
+			}
+		}
 	}
 	return ep, nil
 }

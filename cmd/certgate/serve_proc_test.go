@@ -362,6 +362,27 @@ func TestServeEndpointSettings(t *testing.T) {
 	}
 }
 
+// TestServeScan: with --scan, each check also scans the endpoint and its
+// grade is exported; without it there is no grade series.
+func TestServeScan(t *testing.T) {
+	f := newServeFleet(t)
+	now := time.Now()
+	leaf := f.root.Leaf(t, testpki.DNS("good.test"), testpki.Validity(now.AddDate(0, -3, 0), now.AddDate(0, 6, 0)))
+	addr := testpki.ServeCert(t, leaf)
+	_, port, _ := net.SplitHostPort(addr)
+	tgt := "good.test:" + port
+	cfg := writeServeConfig(t, t.TempDir(), "  - target: "+tgt+"\n    resolve: 127.0.0.1\n")
+	p := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1m", "--scan")
+	// The test server speaks TLS 1.2 and 1.3 with AEAD suites and no HSTS.
+	p.waitMetrics(t, fmt.Sprintf(`certgate_scan_grade{grade="A-",target=%q} 5`, tgt))
+
+	plain := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1m")
+	body := plain.waitMetrics(t, fmt.Sprintf(`certgate_result_code{status="ok",target=%q} 0`, tgt))
+	if strings.Contains(body, "certgate_scan_grade{") {
+		t.Errorf("a grade series without --scan:\n%s", body)
+	}
+}
+
 // TestServeGCPercent: certgate serve collects garbage at GOGC=50 unless
 // the environment sets GOGC, as the Go runtime's own metric reports.
 func TestServeGCPercent(t *testing.T) {

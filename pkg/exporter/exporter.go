@@ -50,9 +50,10 @@ type Endpoint struct {
 	Finish func(r *result.Result)
 	// WarnDays warns about certificates that expire within this many days.
 	WarnDays int
-	// Stage, when set, is the per-target stage of the check (a scan): its
-	// Scan.Grade becomes certgate_scan_grade.
-	Stage func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem
+	// Stage, when set, makes the per-target stage of each check (a scan)
+	// from that check's runner configuration; the result's Scan.Grade,
+	// written by Finish, becomes certgate_scan_grade.
+	Stage func(cfg *runner.Config) func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem
 	// Where names the endpoint's place in the configuration ("certgate.yaml
 	// line 12"), for errors.
 	Where string
@@ -358,7 +359,7 @@ func (e *Exporter) checkEndpoint(ctx context.Context, ep Endpoint) (*Summary, bo
 		return nil, false
 	}
 	rec := &chainRecorder{}
-	inner := ep.Stage
+	var inner func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem
 	cfg := runner.Config{
 		Probe:    ep.Probe,
 		Stores:   stores,
@@ -374,6 +375,9 @@ func (e *Exporter) checkEndpoint(ctx context.Context, ep Endpoint) (*Summary, bo
 			}
 			return nil
 		},
+	}
+	if ep.Stage != nil {
+		inner = ep.Stage(&cfg)
 	}
 	r := runner.Check(ctx, runner.Input{Raw: ep.Target, Endpoint: ep.Settings}, cfg)
 	if ctx.Err() != nil {

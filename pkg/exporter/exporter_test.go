@@ -24,6 +24,7 @@ import (
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/target"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -543,9 +544,11 @@ func TestGradeRank(t *testing.T) {
 func TestGradeFromStage(t *testing.T) {
 	f := newFleet(t)
 	ep, _ := f.serve(t, testpki.Epoch.AddDate(0, 6, 0))
-	ep.Stage = func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
-		r.Scan = &result.Scan{Grade: &result.Grade{Grade: "C"}}
-		return nil
+	ep.Stage = func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
+		return func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
+			r.Scan = &result.Scan{Grade: &result.Grade{Grade: "C"}}
+			return nil
+		}
 	}
 	e, err := New([]Endpoint{ep}, f.options())
 	if err != nil {
