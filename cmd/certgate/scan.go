@@ -215,16 +215,24 @@ func storeVerifier(cfg *runner.Config, host string) func([]*x509.Certificate) er
 	}
 }
 
-// finish grades a decided result and reports whether --min-grade fails it.
+// finish grades a decided result and reports whether the least grade
+// asked of it fails it: its certgate.yaml endpoint's expect.min_grade, else
+// --min-grade.
 func (so *scanOptions) finish(r *result.Result) bool {
 	if r.Scan == nil {
 		return false
 	}
 	r.Scan.Grade = grade.Rate(r)
-	if so.MinGrade == "" || r.Scan.Grade == nil {
+	min := so.MinGrade
+	if so.check != nil {
+		if eps := so.check.Config.endpoints; r.Index >= 0 && r.Index < len(eps) && eps[r.Index].Expect.MinGrade != "" {
+			min = eps[r.Index].Expect.MinGrade
+		}
+	}
+	if min == "" || r.Scan.Grade == nil {
 		return false
 	}
-	return grade.Below(r.Scan.Grade.Grade, so.MinGrade)
+	return grade.Below(r.Scan.Grade.Grade, min)
 }
 
 // revocationClient is the HTTP client of --revocation: through --proxy (or

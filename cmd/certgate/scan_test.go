@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -201,5 +202,24 @@ func TestScanStartTLS(t *testing.T) {
 				t.Errorf("client simulations %+v, want java-17 to connect through the dialogue", r.Scan.Clients)
 			}
 		})
+	}
+}
+
+// TestScanConfigMinGrade: an endpoint's expect.min_grade in certgate.yaml
+// fails the run when its grade is below it, and wins over --min-grade.
+func TestScanConfigMinGrade(t *testing.T) {
+	p := newPKI(t, "Scan")
+	addr := hstsServer(t, p, "api.example.test", "", map[string]int{}) // no HSTS: A-
+	port := portOfAddr(t, addr)
+	for _, tc := range []struct {
+		min  string
+		args []string
+		exit int
+	}{{"B", nil, 0}, {"A", nil, 1}, {"B", []string{"--min-grade", "A+"}, 0}, {"A", []string{"--min-grade", "C"}, 1}} {
+		file := writeConfig(t, fmt.Sprintf("endpoints:\n  - target: https://api.example.test:%s\n    resolve: 127.0.0.1\n    expect: {min_grade: %q}\n", port, tc.min))
+		code, _, errOut := cli(t, "", append([]string{"scan", "-o", "json", epochArg, "--store", p.store, "--clients", "java-17", "--config", file}, tc.args...)...)
+		if code != tc.exit {
+			t.Errorf("min_grade %s %v: exit %d, want %d (%s)", tc.min, tc.args, code, tc.exit, errOut)
+		}
 	}
 }
