@@ -357,3 +357,28 @@ func OpenSSLSecLevel2() *Limits {
 		NoSHA1Signatures:      true,
 	}
 }
+
+// NegotiatedFrom is what the server selected and sent in f, as Refuses
+// reads it. For a HelloRetryRequest the group is the one the server asks
+// for: the client retries with it.
+func NegotiatedFrom(f *tlswire.Flight) Negotiated {
+	sh := f.ServerHello
+	n := Negotiated{Version: sh.Version, Suite: sh.CipherSuite, Group: sh.KeyShareGroup, ChainLength: len(f.Certificates)}
+	if kx := f.KeyExchange; kx != nil {
+		if kx.Kind == tlswire.KeyExchangeECDHE && n.Group == 0 {
+			n.Group = kx.Group
+		}
+		n.DHBits = kx.DHBits
+		if sig, ok := kx.SignatureScheme(); ok {
+			n.SignatureScheme = sig
+		}
+	}
+	if len(f.Certificates) > 0 {
+		size := 3 // certificate_list length
+		for _, c := range f.Certificates {
+			size += 3 + len(c)
+		}
+		n.CertificateMessageSize = size
+	}
+	return n
+}

@@ -91,32 +91,10 @@ func replayOne(ctx context.Context, t target.Target, opts Options, p *clients.Pr
 		a.err = tlswire.ErrNotTLS // an SSL 2.0 answer to a TLS hello
 	}
 	if a.err == nil {
-		a.neg = negotiated(a.flight)
+		a.neg = clients.NegotiatedFrom(a.flight)
 		a.refusals = p.Refuses(a.neg)
 	}
 	return a
-}
-
-// negotiated is what the server selected and sent in f. For a
-// HelloRetryRequest the group is the one the server asks for: the client
-// retries with it.
-func negotiated(f *tlswire.Flight) clients.Negotiated {
-	sh := f.ServerHello
-	n := clients.Negotiated{Version: sh.Version, Suite: sh.CipherSuite, Group: sh.KeyShareGroup, ChainLength: len(f.Certificates)}
-	if kx := f.KeyExchange; kx != nil {
-		if kx.Kind == tlswire.KeyExchangeECDHE && n.Group == 0 {
-			n.Group = kx.Group
-		}
-		n.DHBits = kx.DHBits
-	}
-	if len(f.Certificates) > 0 {
-		size := 3 // certificate_list length
-		for _, c := range f.Certificates {
-			size += 3 + len(c)
-		}
-		n.CertificateMessageSize = size
-	}
-	return n
 }
 
 // negotiationFailure reports whether Go's handshake failed because the

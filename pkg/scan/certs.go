@@ -1,9 +1,6 @@
 package scan
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
@@ -18,20 +15,6 @@ var (
 	oidSCTList    = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 11129, 2, 4, 2}
 	oidTLSFeature = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 24}
 )
-
-// KeyDescription names a certificate's public key: "RSA 2048",
-// "ECDSA P-256", "Ed25519".
-func KeyDescription(c *x509.Certificate) string {
-	switch k := c.PublicKey.(type) {
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA %d", k.N.BitLen())
-	case *ecdsa.PublicKey:
-		return "ECDSA " + k.Curve.Params().Name
-	case ed25519.PublicKey:
-		return "Ed25519"
-	}
-	return c.PublicKeyAlgorithm.String()
-}
 
 // MustStaple reports whether the certificate carries the TLS feature
 // extension (RFC 7633) with status_request.
@@ -82,35 +65,6 @@ func ParseSCTList(b []byte) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// SKESignatureScheme returns the signature scheme of a TLS 1.2
-// ServerKeyExchange for ECDHE or DHE, read after the key exchange
-// parameters.
-func SKESignatureScheme(kx *tlswire.ServerKeyExchange) (uint16, bool) {
-	s := cryptobyte.String(kx.Raw)
-	switch kx.Kind {
-	case tlswire.KeyExchangeECDHE:
-		var typ uint8
-		var group uint16
-		var point cryptobyte.String
-		if !s.ReadUint8(&typ) || !s.ReadUint16(&group) || !s.ReadUint8LengthPrefixed(&point) {
-			return 0, false
-		}
-	case tlswire.KeyExchangeDHE:
-		var p, g, y cryptobyte.String
-		if !s.ReadUint16LengthPrefixed(&p) || !s.ReadUint16LengthPrefixed(&g) || !s.ReadUint16LengthPrefixed(&y) {
-			return 0, false
-		}
-	default:
-		return 0, false
-	}
-	var scheme uint16
-	var sig cryptobyte.String
-	if !s.ReadUint16(&scheme) || !s.ReadUint16LengthPrefixed(&sig) || !s.Empty() {
-		return 0, false
-	}
-	return scheme, true
 }
 
 // groupLabel names the key exchange group of a negotiation for a client

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/pkg/result"
-	"github.com/certgate/certgate/pkg/tlswire"
 )
 
 func TestParseHSTS(t *testing.T) {
@@ -77,38 +76,4 @@ func FuzzParseSCTList(f *testing.F) {
 			t.Fatalf("%d SCTs in %d bytes", n, len(b))
 		}
 	})
-}
-
-// FuzzSKESignatureScheme: any ServerKeyExchange body is read without a
-// panic.
-func FuzzSKESignatureScheme(f *testing.F) {
-	f.Add([]byte{3, 0, 0x1d, 1, 9, 0x08, 0x04, 0, 1, 0}, true)
-	f.Add([]byte{0, 1, 7, 0, 1, 2, 0, 1, 3, 0x04, 0x01, 0, 0}, false)
-	f.Fuzz(func(t *testing.T, raw []byte, ecdhe bool) {
-		kind := tlswire.KeyExchangeDHE
-		if ecdhe {
-			kind = tlswire.KeyExchangeECDHE
-		}
-		SKESignatureScheme(&tlswire.ServerKeyExchange{Kind: kind, Raw: raw})
-	})
-}
-
-func TestSKESignatureScheme(t *testing.T) {
-	tests := []struct {
-		kind tlswire.KeyExchange
-		raw  []byte
-		want uint16
-		ok   bool
-	}{
-		{tlswire.KeyExchangeECDHE, []byte{3, 0, 0x1d, 1, 9, 0x08, 0x04, 0, 1, 0}, 0x0804, true},
-		{tlswire.KeyExchangeDHE, []byte{0, 1, 7, 0, 1, 2, 0, 1, 3, 0x04, 0x01, 0, 0}, 0x0401, true},
-		{tlswire.KeyExchangeECDHE, []byte{3, 0, 0x1d, 1, 9}, 0, false},
-		{tlswire.KeyExchangeRSA, []byte{0x04, 0x01, 0, 0}, 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := SKESignatureScheme(&tlswire.ServerKeyExchange{Kind: tt.kind, Raw: tt.raw})
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("SKESignatureScheme(%x) = %#04x, %v; want %#04x, %v", tt.raw, got, ok, tt.want, tt.ok)
-		}
-	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/tlswire"
+	"github.com/certgate/certgate/pkg/verify"
 )
 
 // Target is one endpoint to scan.
@@ -283,7 +284,7 @@ func (s *scanner) run(ctx context.Context) Report {
 	}
 	if len(certs) > 0 {
 		leaf := certs[0]
-		sc.ServerKey = KeyDescription(leaf)
+		sc.ServerKey = verify.KeyDescription(leaf)
 		sc.Features.MustStaple = MustStaple(leaf)
 		sc.Features.SCTs.Certificate = CertificateSCTs(leaf)
 	}
@@ -524,7 +525,7 @@ func (s *scanner) observe(ctx context.Context, f *tlswire.Flight, err error, hel
 			}
 		}
 		if sh.Version == tlswire.VersionTLS12 {
-			if sig, ok := SKESignatureScheme(kx); ok && !slices.Contains(s.sigSchemes, sig) {
+			if sig, ok := kx.SignatureScheme(); ok && !slices.Contains(s.sigSchemes, sig) {
 				s.sigSchemes = append(s.sigSchemes, sig)
 			}
 		}

@@ -38,7 +38,7 @@ func (s *scanner) simulate(ctx context.Context, p *clients.Profile) result.Clien
 	case f == nil || f.ServerHello == nil:
 		return failed("the server did not answer with a TLS ServerHello")
 	}
-	n := negotiated(f)
+	n := clients.NegotiatedFrom(f)
 	sim.Protocol = tlswire.VersionName(n.Version)
 	sim.CipherSuite = tlswire.SuiteName(n.Suite)
 	sim.Group = groupLabel(n.Group, n.DHBits)
@@ -51,31 +51,6 @@ func (s *scanner) simulate(ctx context.Context, p *clients.Profile) result.Clien
 	}
 	sim.OK = true
 	return sim
-}
-
-// negotiated is what the server selected in f, as clients.Refuses reads
-// it. For a HelloRetryRequest the group is the one asked for: the client
-// retries with it.
-func negotiated(f *tlswire.Flight) clients.Negotiated {
-	sh := f.ServerHello
-	n := clients.Negotiated{Version: sh.Version, Suite: sh.CipherSuite, Group: sh.KeyShareGroup, ChainLength: len(f.Certificates)}
-	if kx := f.KeyExchange; kx != nil {
-		if kx.Kind == tlswire.KeyExchangeECDHE && n.Group == 0 {
-			n.Group = kx.Group
-		}
-		n.DHBits = kx.DHBits
-		if sig, ok := SKESignatureScheme(kx); ok {
-			n.SignatureScheme = sig
-		}
-	}
-	if len(f.Certificates) > 0 {
-		size := 3
-		for _, c := range f.Certificates {
-			size += 3 + len(c)
-		}
-		n.CertificateMessageSize = size
-	}
-	return n
 }
 
 // displayName is a profile's name for people: "java-17" is "Java 17".

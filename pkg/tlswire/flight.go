@@ -95,6 +95,35 @@ type ServerKeyExchange struct {
 	Raw []byte
 }
 
+// SignatureScheme returns the signature scheme of a TLS 1.2
+// ServerKeyExchange for ECDHE or DHE, read after the key exchange
+// parameters; false for another key exchange or a body it cannot read.
+func (kx *ServerKeyExchange) SignatureScheme() (uint16, bool) {
+	s := cryptobyte.String(kx.Raw)
+	switch kx.Kind {
+	case KeyExchangeECDHE:
+		var typ uint8
+		var group uint16
+		var point cryptobyte.String
+		if !s.ReadUint8(&typ) || !s.ReadUint16(&group) || !s.ReadUint8LengthPrefixed(&point) {
+			return 0, false
+		}
+	case KeyExchangeDHE:
+		var p, g, y cryptobyte.String
+		if !s.ReadUint16LengthPrefixed(&p) || !s.ReadUint16LengthPrefixed(&g) || !s.ReadUint16LengthPrefixed(&y) {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	var scheme uint16
+	var sig cryptobyte.String
+	if !s.ReadUint16(&scheme) || !s.ReadUint16LengthPrefixed(&sig) || !s.Empty() {
+		return 0, false
+	}
+	return scheme, true
+}
+
 // SSL2ServerHello is an SSL 2.0 SERVER-HELLO.
 type SSL2ServerHello struct {
 	// Version is the server's version, 0x0002.
