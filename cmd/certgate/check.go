@@ -66,14 +66,12 @@ type checkOptions struct {
 	shard   runner.Shard
 	// clients are the sender's clients, from Client.
 	clients []*clients.Profile
-	// extend, when set, adjusts the run before it starts (preflight adds
-	// its stage) and may wrap the inputs.
+	// extend, when set, adjusts the run before it starts (scan and
+	// preflight add their stage) and may wrap the inputs.
 	extend func(cfg *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool)
 
-	// stage, when set (certgate scan), makes the runner's per-target
-	// stage from the run's configuration; finish, when set, completes each
-	// result before it is written and reports whether it fails the run.
-	stage  func(cfg *runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem
+	// finish, when set (certgate scan), completes each result before it
+	// is written and reports whether it fails the run.
 	finish func(r *result.Result) bool
 	// command names the command for the renderers ("" is check).
 	command string
@@ -379,9 +377,6 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	cfg.FirstAddress = o.FirstAddress
 	if o.extend != nil {
 		next = o.extend(&cfg, next)
-	}
-	if o.stage != nil {
-		cfg.Stage = o.stage(&cfg)
 	}
 	total, failed := 0, 0
 	runErr := runner.Run(ctx, next, cfg, func(r result.Result) error {

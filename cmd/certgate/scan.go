@@ -50,7 +50,10 @@ func newScanCmd(ios *iostreams.IOStreams, runF func(context.Context, *scanOption
 		if err := so.validate(); err != nil {
 			return err
 		}
-		o.stage = so.stage
+		o.extend = func(rc *runner.Config, next func() (runner.Input, bool)) func() (runner.Input, bool) {
+			rc.Stage = so.stage(rc)
+			return next
+		}
 		o.finish = so.finish
 		o.newRenderer = report.NewScan
 		o.command = "scan"
@@ -127,6 +130,10 @@ func (so *scanOptions) validate() error {
 // just judged. It fills r.Scan and returns the scan's problems.
 func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
 	slots := make(chan struct{}, max(cfg.Concurrency, 1))
+	var revClient *http.Client // one for the run: its connections are reused
+	if so.Revocation {
+		revClient = so.revocationClient(cfg)
+	}
 	return func(ctx context.Context, t target.Target, obs probe.Observation, r *result.Result) []result.Problem {
 		if obs.Address == "" {
 			return nil // no connection was made: there is nothing to scan
@@ -184,7 +191,7 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 		}
 		problems = append(problems, grade.Weaknesses(r.Scan, grade.Context{Leaf: leaf, Client: so.check.Client})...)
 		if so.Revocation && leaf != nil {
-			rev := revocation.Check(ctx, so.revocationClient(cfg), leaf, issuer, cfg.At)
+			rev := revocation.Check(ctx, revClient, leaf, issuer, cfg.At)
 			problems = append(problems, revocation.Problems(rev, so.check.Client)...)
 		}
 		return problems

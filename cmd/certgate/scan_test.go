@@ -9,8 +9,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"github.com/certgate/certgate/internal/starttlsfake"
+	"github.com/certgate/certgate/internal/testocsp"
 	"github.com/certgate/certgate/internal/testpki"
 	"github.com/certgate/certgate/pkg/result"
 )
@@ -221,5 +225,41 @@ func TestScanConfigMinGrade(t *testing.T) {
 		if code != tc.exit {
 			t.Errorf("min_grade %s %v: exit %d, want %d (%s)", tc.min, tc.args, code, tc.exit, errOut)
 		}
+	}
+}
+
+// TestScanRevocation: with --revocation a scan asks the responder the leaf
+// names; a revoked leaf warns for the default Java sender, which does not
+// check revocation, and fails with 11237 for a browser client.
+func TestScanRevocation(t *testing.T) {
+	p := newPKI(t, "Scan")
+	signer := testocsp.Signer{Issuer: p.inter.Cert, Cert: p.inter.Cert, Key: p.inter.Key}
+	responder := testocsp.NewResponder(t, func(req *ocsp.Request) []byte {
+		return signer.Response(t, ocsp.Response{SerialNumber: req.SerialNumber, Status: ocsp.Revoked,
+			RevokedAt: testpki.Epoch.Add(-48 * time.Hour), ThisUpdate: testpki.Epoch.Add(-time.Hour), NextUpdate: testpki.Epoch.Add(24 * time.Hour)})
+	})
+	leaf := p.inter.Leaf(t, testpki.DNS("api.example.test"), testpki.OCSP(responder.URL))
+	tgt, resolve := hostTarget(testpki.ServeCert(t, leaf, p.inter.Cert), "api.example.test")
+	for _, tc := range []struct {
+		args   []string
+		status result.Status
+		code   result.Code
+		sev    result.Severity
+	}{
+		{nil, result.StatusWarn, result.CodeNone, result.SeverityWarn},
+		{[]string{"--client", "chromium-148"}, result.StatusFail, result.CodeNoPath, result.SeverityError},
+	} {
+		args := append([]string{"scan", "-o", "json", epochArg, "--store", p.store, "--clients", "java-17", "--revocation", resolve, tgt}, tc.args...)
+		_, out, errOut := cli(t, "", args...)
+		rs := decode(t, out, errOut)
+		if len(rs) != 1 {
+			t.Fatalf("%v: %d results (%s)", tc.args, len(rs), errOut)
+		}
+		if r := rs[0]; r.Status != tc.status || r.Code != tc.code || !hasProblem(r, result.ProblemRevoked, tc.sev) {
+			t.Errorf("%v: %s %d %v, want %s %d with revoked (%s)", tc.args, r.Status, r.Code, problemIDs(r), tc.status, tc.code, tc.sev)
+		}
+	}
+	if len(responder.Methods()) != 2 {
+		t.Errorf("responder asked %d times, want once a run", len(responder.Methods()))
 	}
 }

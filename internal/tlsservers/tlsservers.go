@@ -47,12 +47,23 @@ func Need(t testing.TB, program, pkg string) string {
 	if err == nil {
 		return p
 	}
+	// Daemons live in sbin, which a normal user's PATH may leave out.
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} {
+		if p := filepath.Join(dir, program); isExecutable(p) {
+			return p
+		}
+	}
 	msg := fmt.Sprintf("%s is not installed (Debian package %s; .ci/run installs it)", program, pkg)
 	if shareddata.Required() {
 		t.Fatalf("%s, and %s=1 requires it", msg, shareddata.EnvRequire)
 	}
 	t.Skipf("SKIPPED: %s", msg)
 	return ""
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
 // Certs are the files of a test certificate.
@@ -176,6 +187,11 @@ type Nginx struct {
 	Listen string
 	// Key is the leaf's key kind; testpki.RSA(2048) when zero.
 	Key testpki.KeySpec
+	// Certs, when set, are served in place of a fresh certificate.
+	Certs *Certs
+	// Locations replaces the server block's one location, which answers
+	// every request with 200 "ok".
+	Locations string
 }
 
 // StartNginxWith is StartNginx with more settings.
@@ -187,7 +203,16 @@ func StartNginxWith(t testing.TB, n Nginx) *Server {
 	if spec == (testpki.KeySpec{}) {
 		spec = testpki.RSA(2048)
 	}
-	c := MakeCerts(t, dir, spec)
+	var c Certs
+	if n.Certs != nil {
+		c = *n.Certs
+	} else {
+		c = MakeCerts(t, dir, spec)
+	}
+	locations := n.Locations
+	if locations == "" {
+		locations = `location / { return 200 "ok\n"; }`
+	}
 	port := freePort(t)
 	user := ""
 	if os.Geteuid() == 0 {
@@ -209,10 +234,10 @@ http {
         ssl_certificate %[4]s;
         ssl_certificate_key %[5]s;
         %[6]s
-        location / { return 200 "ok\n"; }
+        %[8]s
     }
 }
-`, user, dir, port, c.CertFile, c.KeyFile, n.Conf, n.Listen)
+`, user, dir, port, c.CertFile, c.KeyFile, n.Conf, n.Listen, locations)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

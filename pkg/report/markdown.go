@@ -35,6 +35,23 @@ var mdStatus = map[result.Status]string{
 	result.StatusError: "🚫 error",
 }
 
+// mdHeading writes a Markdown summary's heading, titled "certgate" and the
+// command, with the counts of rs and of the ok results --quiet left out.
+func mdHeading(b *bytes.Buffer, title string, rs []result.Result, skipped tally) {
+	fmt.Fprintf(b, "### %s: %s\n\n", title, tallyOf(rs).plus(skipped))
+	if skipped.total() > 0 {
+		fmt.Fprintf(b, "%d ok %s not listed.\n\n", skipped.ok, pluralWord(skipped.ok, "target", "targets"))
+	}
+}
+
+// mdStatusCell is a result's status as a Markdown table cell.
+func mdStatusCell(r *result.Result) string {
+	if s, ok := mdStatus[r.Status]; ok {
+		return s
+	}
+	return mdEscape(string(r.Status))
+}
+
 // Close writes the heading and the table.
 func (m *markdownRenderer) Close() error {
 	rs, skipped, err := m.buf.close()
@@ -42,20 +59,14 @@ func (m *markdownRenderer) Close() error {
 		return err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "### certgate: %s\n\n", tallyOf(rs).plus(skipped))
-	if skipped.total() > 0 {
-		fmt.Fprintf(&b, "%d ok %s not listed.\n\n", skipped.ok, map[bool]string{true: "target", false: "targets"}[skipped.ok == 1])
-	}
+	mdHeading(&b, "certgate", rs, skipped)
 	if len(rs) > 0 {
 		b.WriteString("| target | status | code | expires | root | detail |\n")
 		b.WriteString("|---|---|---|---|---|---|\n")
 	}
 	for i := range rs {
 		r := &rs[i]
-		status, ok := mdStatus[r.Status]
-		if !ok {
-			status = mdEscape(string(r.Status))
-		}
+		status := mdStatusCell(r)
 		code := "–"
 		if r.Code != result.CodeNone {
 			code = fmt.Sprint(int(r.Code))

@@ -307,20 +307,14 @@ func (m *preflightMarkdown) Close() error {
 		return err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "### certgate preflight: %s\n\n", tallyOf(rs).plus(skipped))
-	if skipped.total() > 0 {
-		fmt.Fprintf(&b, "%d ok %s not listed.\n\n", skipped.ok, pluralWord(skipped.ok, "target", "targets"))
-	}
+	mdHeading(&b, "certgate preflight", rs, skipped)
 	if len(rs) > 0 {
 		b.WriteString("| target | status | code | profile | http | expires | detail |\n")
 		b.WriteString("|---|---|---|---|---|---|---|\n")
 	}
 	for i := range rs {
 		r := &rs[i]
-		status, ok := mdStatus[r.Status]
-		if !ok {
-			status = mdEscape(string(r.Status))
-		}
+		status := mdStatusCell(r)
 		code := "–"
 		if r.Code != result.CodeNone {
 			code = strconv.Itoa(int(r.Code))

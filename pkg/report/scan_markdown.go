@@ -36,20 +36,14 @@ func (m *scanMarkdown) Close() error {
 		return err
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "### certgate scan: %s\n\n", tallyOf(rs).plus(skipped))
-	if skipped.total() > 0 {
-		fmt.Fprintf(&b, "%d ok %s not listed.\n\n", skipped.ok, map[bool]string{true: "target", false: "targets"}[skipped.ok == 1])
-	}
+	mdHeading(&b, "certgate scan", rs, skipped)
 	if len(rs) > 0 {
 		b.WriteString("| target | grade | status | protocols | worst problem |\n")
 		b.WriteString("|---|---|---|---|---|\n")
 	}
 	for i := range rs {
 		r := &rs[i]
-		status, ok := mdStatus[r.Status]
-		if !ok {
-			status = mdEscape(string(r.Status))
-		}
+		status := mdStatusCell(r)
 		if r.Code != result.CodeNone {
 			status += fmt.Sprintf(" %d", int(r.Code))
 		}
