@@ -81,6 +81,8 @@ func FuzzXMPPFeatures(f *testing.F) {
 	f.Add([]byte("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'><stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features><proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
 	f.Add([]byte("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"))
 	f.Add([]byte("<!DOCTYPE x [<!ENTITY a 'aaaa'>]><x>&a;</x>"))
+	// A parser message that repeats a long element name from the wire.
+	f.Add([]byte("<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:features><" + strings.Repeat("a", 1500) + "></b>"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzDialogue(t, XMPP, data)
 	})
@@ -146,5 +148,37 @@ func TestIMAPLiteral(t *testing.T) {
 	c = &scriptConn{r: bytes.NewReader([]byte("* OK hi\r\n* X {99999999}\r\n"))}
 	if err := Upgrade(context.Background(), c, IMAP, Options{}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("a literal past the limit: %v", err)
+	}
+}
+
+func TestLongServerTextIsClipped(t *testing.T) {
+	long := strings.Repeat("n", 1500)
+	tests := []struct {
+		name, proto string
+		data        string
+		want        string
+	}{
+		{"xml element names", XMPP, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:features><" + long + "></b>", "XML that is not well-formed"},
+		{"xml entity", XMPP, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:features><x>&" + long + ";</x>", "XML that is not well-formed"},
+		{"control bytes", XMPP, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'><stream:features><a\x1b[31m></b\x1b[0m>", "XML that is not well-formed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &scriptConn{r: bytes.NewReader([]byte(tt.data))}
+			err := Upgrade(context.Background(), c, tt.proto, Options{Host: "fake.test", MaxBytes: 4096})
+			if err == nil {
+				t.Fatal("no error for a broken dialogue")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("message %q lacks %q", msg, tt.want)
+			}
+			if len(msg) > 600 {
+				t.Errorf("message of %d bytes repeats the server's text unbounded", len(msg))
+			}
+			if strings.ContainsRune(msg, '\x1b') {
+				t.Errorf("message %q carries a raw control byte", msg)
+			}
+		})
 	}
 }

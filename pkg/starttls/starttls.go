@@ -195,7 +195,7 @@ func (e *Error) Error() string {
 	case errors.Is(e.Err, io.EOF) || errors.Is(e.Err, io.ErrUnexpectedEOF):
 		why = "it closed the connection"
 	case e.Err != nil && why == "":
-		why = e.Err.Error()
+		why = clipText(e.Err.Error())
 	}
 	if e.Fix != "" {
 		return fmt.Sprintf("the %s dialogue failed before TLS at %s: %s%s; %s", name, e.Step, why, reply, e.Fix)
@@ -358,6 +358,28 @@ func Quote(b []byte) string {
 		return strconv.QuoteToASCII(string(b[:maxQuoted])) + "..."
 	}
 	return strconv.QuoteToASCII(string(b))
+}
+
+// maxWhy is the longest text from the wire or an underlying error that a
+// message repeats, in bytes after escaping.
+const maxWhy = 160
+
+// clipText returns s escaped to printable ASCII (as inside a Go string
+// literal) and cut to maxWhy bytes, with "..." when cut: for text that
+// carries the server's bytes, such as an XML parser's message naming the
+// element it choked on.
+func clipText(s string) string {
+	q := strconv.QuoteToASCII(s)
+	q = q[1 : len(q)-1]
+	if len(q) > maxWhy {
+		q = q[:maxWhy]
+		// Do not end inside an escape sequence.
+		if i := strings.LastIndexByte(q, '\\'); i >= 0 && i > maxWhy-10 {
+			q = q[:i]
+		}
+		q += "..."
+	}
+	return q
 }
 
 // limitReader fails with ErrTooLarge once more than left bytes were read.

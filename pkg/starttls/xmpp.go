@@ -197,7 +197,7 @@ func xmppError(d *dialogue, err error) error {
 		if syn.Msg == "unexpected EOF" {
 			return d.ioError(nil, io.ErrUnexpectedEOF)
 		}
-		return d.protocol(nil, "XML that is not well-formed ("+syn.Msg+")")
+		return d.protocol(nil, "XML that is not well-formed ("+clipText(syn.Msg)+")")
 	}
 	return d.ioError(nil, err)
 }
