@@ -153,9 +153,9 @@ func (l *leg) redirect(cur *url.URL, resp *http.Response, visited map[string]boo
 	}
 	next, err := cur.Parse(loc)
 	if err != nil || next.Host == "" {
-		l.info.Redirects = append(l.info.Redirects, result.Redirect{Status: code, Location: loc})
+		l.info.Redirects = append(l.info.Redirects, result.Redirect{Status: code, Location: clip(loc)})
 		return nil, stop(result.ProblemRedirectNoLocation, result.CodeHTTPInvalidRedirect,
-			fmt.Sprintf("%s answered %d with a Location the sender cannot follow (%q): send an absolute https:// URL", redact(cur), code, loc))
+			fmt.Sprintf("%s answered %d with a Location the sender cannot follow (%q): send an absolute https:// URL", redact(cur), code, clip(loc)))
 	}
 	next.Fragment, next.RawFragment = "", ""
 	l.info.Redirects = append(l.info.Redirects, result.Redirect{Status: code, Location: redact(next)})

@@ -324,3 +324,53 @@ func FuzzCredentialsStrip(f *testing.F) {
 		}
 	})
 }
+
+// raw answers every request with the bytes given, over the hijacked
+// connection, so a test can send what net/http's server never would.
+func raw(resp string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf.WriteString(resp)
+		buf.Flush()
+	})
+}
+
+// TestServerTextBounded: a reason phrase or Location the server made
+// huge is cut in the message and the result, never repeated whole.
+func TestServerTextBounded(t *testing.T) {
+	p := newPKI(t)
+	long := strings.Repeat("x", 20000)
+	tests := []struct {
+		name string
+		resp string
+		id   string
+	}{
+		{"long reason phrase", "HTTP/1.1 500 " + long + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", result.ProblemHTTPStatus},
+		{"long unusable Location", "HTTP/1.1 302 Found\r\nLocation: http://[" + long + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", result.ProblemRedirectNoLocation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := p.serve(t, raw(tt.resp), "hook.test")
+			r := p.run(t, "https://hook.test:"+s.Port+"/", Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
+			if !hasID(r, tt.id, result.SeverityError) {
+				t.Fatalf("no %s problem: %v (%s)", tt.id, ids(r), r.Detail)
+			}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(b) > 8000 {
+				t.Errorf("the result is %d bytes of JSON: the server's text is repeated unbounded", len(b))
+			}
+			for _, pr := range r.Problems {
+				if len(pr.Message) > 600 {
+					t.Errorf("problem %s message of %d bytes", pr.ID, len(pr.Message))
+				}
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
@@ -367,9 +368,28 @@ func portOf(u *url.URL) int {
 	return 443
 }
 
-// statusLine is the response's status line as the server sent it.
+// maxQuoted is the most of a server's text (a status line's reason
+// phrase, a Location) that a message repeats, in bytes.
+const maxQuoted = 200
+
+// clip cuts s, text the server chose, to maxQuoted bytes on a rune
+// boundary, with "..." when cut, so a hostile or broken server cannot
+// flood a message.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+// statusLine is the response's status line as the server sent it, its
+// reason phrase cut to maxQuoted bytes.
 func statusLine(resp *http.Response) string {
-	return resp.Proto + " " + resp.Status
+	return resp.Proto + " " + clip(resp.Status)
 }
 
 // redact drops the user information of a URL for output.
