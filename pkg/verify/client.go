@@ -297,7 +297,7 @@ func clientNames(leaf *x509.Certificate, js []*storeJudgement, nameProblems []re
 			host, strings.Join(clients, " and "), strings.Join(stores, ", "), host)
 	default:
 		w.Message = fmt.Sprintf("the leaf certificate matches %s only through a partial wildcard (%s): %s accept it (%s), but browsers and Go clients reject it: reissue it with %s or a whole-label wildcard in the subjectAltName",
-			host, strings.Join(leaf.DNSNames, ", "), strings.Join(clients, " and "), strings.Join(stores, ", "), host)
+			host, listNames(leaf.DNSNames), strings.Join(clients, " and "), strings.Join(stores, ", "), host)
 	}
 	return []result.Problem{w}
 }

@@ -2,7 +2,9 @@ package verify
 
 import (
 	"crypto/x509"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
@@ -137,5 +139,33 @@ func TestClientModels(t *testing.T) {
 				t.Logf("problems: %+v", r.Problems)
 			}
 		})
+	}
+}
+
+// TestNameListsBounded: a leaf with hundreds of names gets messages that
+// list the first few and count the rest, on the mismatch and on the
+// partial-wildcard warning alike.
+func TestNameListsBounded(t *testing.T) {
+	at := testpki.Epoch
+	names := []string{"w*.example.test"}
+	for i := range 300 {
+		names = append(names, fmt.Sprintf("host%03d.example.test", i))
+	}
+	root := testpki.NewRoot(t, "Model Root")
+	leaf := root.Leaf(t, testpki.DNS(names...))
+	stores := []*truststore.Store{truststore.New(truststore.Java, "test", []*truststore.Root{{Cert: root.Cert}})}
+	for _, host := range []string{"www.example.test", "other.test"} {
+		r := Check([]*x509.Certificate{leaf.Cert}, stores, Options{At: at, Host: host, WebPKI: true}).Result()
+		if len(r.Problems) == 0 {
+			t.Fatalf("%s: no problem for a name only a partial wildcard or nothing matches", host)
+		}
+		for _, p := range r.Problems {
+			if len(p.Message) > 800 {
+				t.Errorf("%s: %s message of %d bytes", host, p.ID, len(p.Message))
+			}
+			if (p.ID == result.ProblemPartialWildcard || p.ID == result.ProblemHostnameMismatch) && !strings.Contains(p.Message, "and 293 more") {
+				t.Errorf("%s: %s message %q does not count the names it leaves out", host, p.ID, p.Message)
+			}
+		}
 	}
 }

@@ -525,17 +525,23 @@ func checkName(leaf *x509.Certificate, opts Options) []result.Problem {
 	case len(names) == 0:
 		msg = fmt.Sprintf("the leaf certificate names no host at all, so it is not valid for %s: reissue it with %s in the subjectAltName", opts.Host, opts.Host)
 	default:
-		shown := names
-		if len(shown) > 8 {
-			shown = append(shown[:8:8], fmt.Sprintf("and %d more", len(names)-8))
-		}
 		msg = fmt.Sprintf("the leaf certificate is valid for %s, not %s: reissue it with %s in the subjectAltName, or use the host name it was issued for",
-			strings.Join(shown, ", "), opts.Host, opts.Host)
+			listNames(names), opts.Host, opts.Host)
 		if w := wildcardNote(leaf.DNSNames, opts.Host); w != "" {
 			msg += " (" + w + ")"
 		}
 	}
 	return []result.Problem{{ID: result.ProblemHostnameMismatch, Severity: result.SeverityError, Code: result.CodeDomainMismatch, Cert: 0, Message: msg}}
+}
+
+// listNames joins a certificate's names for a message: the first eight,
+// then how many more.
+func listNames(names []string) string {
+	shown := names
+	if len(shown) > 8 {
+		shown = append(shown[:8:8], fmt.Sprintf("and %d more", len(names)-8))
+	}
+	return strings.Join(shown, ", ")
 }
 
 // wildcardNote explains a wildcard that covers a parent but not the host,
