@@ -2,14 +2,17 @@ package scan
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/tlswire"
 )
 
 // resumption is what the scan's completed handshakes found.
@@ -60,18 +63,101 @@ func (s *scanner) resume(ctx context.Context, maxVersion uint16) (out resumption
 // handshake completes a crypto/tls handshake on a new connection and runs
 // then on it; false when the handshake failed.
 func (s *scanner) handshake(ctx context.Context, cfg *tls.Config, then func(*tls.Conn)) bool {
+	return s.handshakeOn(ctx, cfg, nil, then)
+}
+
+// handshakeOn is handshake with the connection passed through wrap first
+// (when not nil), to see the bytes crypto/tls exchanges.
+func (s *scanner) handshakeOn(ctx context.Context, cfg *tls.Config, wrap func(net.Conn) net.Conn, then func(*tls.Conn)) bool {
 	raw, cancel, err := s.dial(ctx)
 	if err != nil {
 		return false
 	}
 	defer cancel()
 	defer raw.Close()
+	if wrap != nil {
+		raw = wrap(raw)
+	}
 	conn := tls.Client(raw, cfg)
 	if err := conn.HandshakeContext(ctx); err != nil {
 		return false // Go lacks the server's suites or groups: not the server's failure
 	}
 	then(conn)
 	return true
+}
+
+// resumeID reports whether the server resumes a TLS 1.2 session by its
+// session id, as sslscan and testssl.sh test it: a complete crypto/tls
+// handshake without session tickets (a server that only hands out ids it
+// never caches, as nginx does by default, must not count), its
+// ServerHello's session id read off the wire, closed with close_notify so
+// the server keeps the session; then the same ClientHello again offering
+// that id. The server resumes when its ServerHello echoes the id and
+// goes straight to ChangeCipherSpec.
+func (s *scanner) resumeID(ctx context.Context) bool {
+	tap := &tapConn{limit: s.o.MaxBytes}
+	cfg := &tls.Config{
+		ServerName:             s.t.ServerName,
+		InsecureSkipVerify:     true, // a scan fact; the chain is check's to judge
+		SessionTicketsDisabled: true,
+		MinVersion:             tls.VersionTLS10,
+		MaxVersion:             tls.VersionTLS12,
+	}
+	var id []byte
+	var hello *tlswire.ClientHello
+	s.handshakeOn(ctx, cfg, func(c net.Conn) net.Conn { tap.Conn = c; return tap }, func(conn *tls.Conn) {
+		h, err := tlswire.ParseClientHello(tap.hello)
+		if err != nil {
+			return
+		}
+		f, err := tlswire.ReadFlight(bytes.NewReader(tap.in.Bytes()), h, s.o.MaxBytes)
+		if err != nil || f.ServerHello == nil || len(f.ServerHello.SessionID) == 0 {
+			return
+		}
+		id, hello = f.ServerHello.SessionID, h
+		_ = conn.Close() // close_notify: a session cut short may be dropped
+	})
+	if id == nil {
+		return false
+	}
+	again, err := hello.Refresh(s.t.ServerName)
+	if err != nil {
+		return false
+	}
+	again.SessionID = id
+	conn, cancel, err := s.dial(ctx)
+	if err != nil {
+		return false
+	}
+	defer cancel()
+	defer conn.Close()
+	f, err := tlswire.Exchange(ctx, conn, again, s.o.MaxBytes)
+	return err == nil && f.Done && f.ServerHello != nil && f.ServerHello.Version <= tlswire.VersionTLS12 &&
+		len(f.Certificates) == 0 && bytes.Equal(f.ServerHello.SessionID, id)
+}
+
+// tapConn keeps the first record batch the client writes (its
+// ClientHello) and, up to limit bytes, what it reads.
+type tapConn struct {
+	net.Conn
+	limit int64
+	hello []byte
+	in    bytes.Buffer
+}
+
+func (c *tapConn) Write(p []byte) (int, error) {
+	if c.hello == nil {
+		c.hello = append([]byte{}, p...)
+	}
+	return c.Conn.Write(p)
+}
+
+func (c *tapConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if room := c.limit - int64(c.in.Len()); room > 0 {
+		c.in.Write(p[:min(int64(n), room)])
+	}
+	return n, err
 }
 
 // getHSTS sends GET / and parses the Strict-Transport-Security header of

@@ -110,7 +110,6 @@ type scanner struct {
 	tlsSCTs     int
 	legacySeen  bool
 	renegSeen   bool
-	idsAssigned bool
 }
 
 // Run scans t. It always returns a report; what could not be learnt is
@@ -167,6 +166,8 @@ func (s *scanner) run(ctx context.Context) Report {
 	var res resumption
 	var resOK bool
 	goDo(func() { res, resOK = s.resume(ctx, tlswire.VersionTLS12) })
+	var idResumed bool
+	goDo(func() { idResumed = s.resumeID(ctx) })
 	groups13 := make([]bool, len(groups13Candidates))
 	for i, g := range groups13Candidates {
 		goDo(func() { groups13[i] = s.group13(ctx, g) })
@@ -292,7 +293,7 @@ func (s *scanner) run(ctx context.Context) Report {
 	f.SecureRenegotiation = s.renegSeen || !s.legacySeen
 	f.FallbackSCSV = fallback
 	f.SessionResumptionTickets = res.tickets
-	f.SessionResumptionIDs = s.idsAssigned
+	f.SessionResumptionIDs = idResumed
 	f.ALPN = alpn
 	f.Compression = feat.compression
 	f.Heartbeat = feat.heartbeat
@@ -496,11 +497,6 @@ func (s *scanner) observe(ctx context.Context, f *tlswire.Flight, err error, hel
 	if sh.Version <= tlswire.VersionTLS12 && !sh.HelloRetryRequest {
 		s.legacySeen = true
 		s.renegSeen = s.renegSeen || sh.SecureRenegotiation
-		if len(sh.SessionID) > 0 && hello != nil {
-			if _, ticket := hello.Extension(tlswire.ExtSessionTicket); !ticket {
-				s.idsAssigned = true
-			}
-		}
 		for _, e := range sh.Extensions {
 			if e.Type == tlswire.ExtSCT {
 				if n, err := ParseSCTList(e.Data); err == nil {

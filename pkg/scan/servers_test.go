@@ -23,6 +23,7 @@ type expect struct {
 	dhBits    int
 	serverKey string
 	tickets   *bool
+	ids       *bool
 	hsts      *result.HSTS
 	noHSTS    bool
 	alpn      []string
@@ -88,6 +89,9 @@ func checkScan(t *testing.T, r scan.Report, want expect) {
 	if want.tickets != nil && s.Features.SessionResumptionTickets != *want.tickets {
 		t.Errorf("session tickets %v, want %v", s.Features.SessionResumptionTickets, *want.tickets)
 	}
+	if want.ids != nil && s.Features.SessionResumptionIDs != *want.ids {
+		t.Errorf("session resumption by id %v, want %v", s.Features.SessionResumptionIDs, *want.ids)
+	}
 	if want.hsts != nil && (s.Features.HSTS == nil || *s.Features.HSTS != *want.hsts) {
 		t.Errorf("hsts %+v, want %+v", s.Features.HSTS, want.hsts)
 	}
@@ -122,8 +126,11 @@ func TestScanOpenSSL(t *testing.T) {
 	}{
 		{"TLS 1.2, two suites, no tickets", testpki.RSA(2048),
 			[]string{"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA", "-no_ticket"},
-			expect{protocols: []string{"TLS 1.2"}, serverKey: "RSA 2048", tickets: no(), noHSTS: true,
+			expect{protocols: []string{"TLS 1.2"}, serverKey: "RSA 2048", tickets: no(), ids: yes(), noHSTS: true,
 				suites: map[string][]string{"TLS 1.2": {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_256_CBC_SHA"}}}},
+		{"TLS 1.2, no session cache", testpki.RSA(2048),
+			[]string{"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256", "-no_ticket", "-no_cache"},
+			expect{protocols: []string{"TLS 1.2"}, tickets: no(), ids: no()}},
 		{"TLS 1.2 with tickets", testpki.RSA(2048),
 			[]string{"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"},
 			expect{protocols: []string{"TLS 1.2"}, tickets: yes()}},
@@ -185,18 +192,19 @@ func TestScanNginx(t *testing.T) {
         ssl_dhparam ` + dh2048 + `;
         ssl_ecdh_curve X25519:secp384r1;
         ssl_session_tickets off;
+        ssl_session_cache shared:certgate:1m;
         add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;`},
 			expect{protocols: []string{"TLS 1.3", "TLS 1.2"}, ordered: true, pref: map[string]bool{"TLS 1.2": true},
 				suites: map[string][]string{
 					"TLS 1.2": {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
 				},
-				groups: []string{"x25519", "secp384r1"}, dhBits: 2048, tickets: no(),
+				groups: []string{"x25519", "secp384r1"}, dhBits: 2048, tickets: no(), ids: yes(),
 				hsts: &result.HSTS{MaxAge: 31536000, IncludeSubdomains: true}, alpn: []string{"http/1.1"}}},
 		{"TLS 1.2 with tickets and h2, no HSTS", tlsservers.Nginx{Listen: "http2", Conf: `
         ssl_protocols TLSv1.2;
         ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;
         ssl_session_tickets on;`},
-			expect{protocols: []string{"TLS 1.2"}, tickets: yes(), noHSTS: true, alpn: []string{"h2", "http/1.1"},
+			expect{protocols: []string{"TLS 1.2"}, tickets: yes(), ids: no(), noHSTS: true, alpn: []string{"h2", "http/1.1"},
 				suites: map[string][]string{"TLS 1.2": {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}}},
 	}
 	for _, tt := range tests {
