@@ -21,6 +21,8 @@ type configOptions struct {
 	Path string
 	// Only is --only: keep the endpoints with one of these labels.
 	Only []string
+	// None is --no-config: do not read ./certgate.yaml.
+	None bool
 
 	// file and endpoints are set by load.
 	file      *config.File
@@ -30,12 +32,22 @@ type configOptions struct {
 func addConfigFlags(cmd *cobra.Command, o *configOptions) {
 	f := cmd.Flags()
 	f.StringVar(&o.Path, "config", "", "read endpoints from this certgate.yaml `PATH` (default ./"+config.FileName+" when it exists; targets given as well are added)")
+	f.BoolVar(&o.None, "no-config", false, "do not read ./"+config.FileName+": check only the targets given")
 	f.StringArrayVar(&o.Only, "only", nil, "check only the config's endpoints with this `LABEL` (key=value, or a value of any label; repeatable: any of them)")
 }
 
 // load reads the config file, if any, and keeps its endpoints that --only
 // selects. A bad file is a usage error naming the file, line and fix.
 func (o *configOptions) load() error {
+	if o.None {
+		switch {
+		case o.Path != "":
+			return usagef("--no-config and --config %s contradict each other: drop one", o.Path)
+		case len(o.Only) > 0:
+			return usagef("--only selects endpoints of a config file, and --no-config reads none: drop one")
+		}
+		return nil
+	}
 	path := o.Path
 	if path == "" {
 		p, ok := config.Find(".")

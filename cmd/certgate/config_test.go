@@ -164,6 +164,19 @@ func TestCheckConfigFound(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rs); err != nil || code != 0 || len(rs) != 1 || rs[0].Host != "found.test" {
 		t.Errorf("exit %d, %v, %d results, stderr %s", code, err, len(rs), errOut)
 	}
+
+	// --no-config checks only the targets given.
+	code, out, errOut = cli(t, "", "check", "-o", "json", epochArg, "--store", p.store, "--no-config", "--resolve", "other.test:"+portOfAddr(t, srv)+":127.0.0.1", "other.test:"+portOfAddr(t, srv))
+	rs = nil
+	if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 || rs[0].Host != "other.test" {
+		t.Errorf("--no-config: exit %d, %v, %d results, stderr %s", code, err, len(rs), errOut)
+	}
+	for _, args := range [][]string{{"--no-config", "--config", "certgate.yaml"}, {"--no-config", "--only", "team=web"}} {
+		code, out, errOut = cli(t, "", append([]string{"check"}, append(args, "found.test")...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "--no-config") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 naming --no-config", args, code, out, errOut)
+		}
+	}
 }
 
 // An endpoint's starttls upgrades that endpoint alone: the same bare
