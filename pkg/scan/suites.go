@@ -152,21 +152,21 @@ var (
 func tables() {
 	tablesOnce.Do(func() {
 		attrs = map[uint16]result.Suite{}
-		for id := 0; id <= 0xffff; id++ {
-			n := tlswire.SuiteName(uint16(id))
+		for _, id := range tlswire.RegisteredSuites() {
+			n := tlswire.SuiteName(id)
 			switch {
 			case strings.HasPrefix(n, "0x"), strings.HasPrefix(n, "GREASE"), id == 0:
 				continue
 			case id>>8 == 0x13:
-				tls13Suite = append(tls13Suite, uint16(id))
+				tls13Suite = append(tls13Suite, id)
 			case strings.Contains(n, "_WITH_"):
-				legacySuite = append(legacySuite, uint16(id))
-				a := attributes(uint16(id))
+				legacySuite = append(legacySuite, id)
+				a := attributes(id)
 				if !a.AEAD && !strings.HasSuffix(n, "_SHA256") && !strings.HasSuffix(n, "_SHA384") {
-					oldSuite = append(oldSuite, uint16(id))
+					oldSuite = append(oldSuite, id)
 				}
 			}
-			attrs[uint16(id)] = attributes(uint16(id))
+			attrs[id] = attributes(id)
 		}
 	})
 }

@@ -4,6 +4,7 @@ package tlswire
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +28,17 @@ func SuiteName(id uint16) string {
 		return n
 	}
 	return unknown(id)
+}
+
+// RegisteredSuites lists the cipher suite values the IANA registry names,
+// ascending: what SuiteName knows without falling back to hex.
+func RegisteredSuites() []uint16 {
+	ids := make([]uint16, 0, len(ianaCipherSuites))
+	for id := range ianaCipherSuites {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // GroupName is the IANA name of a supported group, e.g. "x25519", or its
