@@ -168,9 +168,16 @@ func (s *scanner) run(ctx context.Context) Report {
 	goDo(func() { res, resOK = s.resume(ctx, tlswire.VersionTLS12) })
 	var idResumed bool
 	goDo(func() { idResumed = s.resumeID(ctx) })
+	// TLS 1.3 groups, enumerated in two halves side by side: a server
+	// without TLS 1.3 costs one connection a half.
 	groups13 := make([]bool, len(groups13Candidates))
-	for i, g := range groups13Candidates {
-		goDo(func() { groups13[i] = s.group13(ctx, g) })
+	half := len(groups13Candidates) / 2
+	for _, part := range [][2]int{{0, half}, {half, len(groups13Candidates)}} {
+		goDo(func() {
+			for _, g := range s.groups13(ctx, groups13Candidates[part[0]:part[1]]) {
+				groups13[slices.Index(groups13Candidates, g)] = true
+			}
+		})
 	}
 	wg.Wait()
 
@@ -218,15 +225,17 @@ func (s *scanner) run(ctx context.Context) Report {
 	}
 	groups12 := make([]bool, len(groups12Candidates))
 	if len(ecdhe12) > 0 {
-		// An ECDSA certificate's curve must be offered too (RFC 8422
-		// section 5.1.1), after the curve tested.
-		certCurve := s.leafCurve()
-		for i, g := range groups12Candidates {
-			if found13[g] {
-				continue
+		var left []uint16
+		for _, g := range groups12Candidates {
+			if !found13[g] {
+				left = append(left, g)
 			}
-			goDo(func() { groups12[i] = s.group12(ctx, highest12, ecdhe12, g, certCurve) })
 		}
+		goDo(func() {
+			for _, g := range s.groups12(ctx, highest12, ecdhe12, left, s.leafCurve()) {
+				groups12[slices.Index(groups12Candidates, g)] = true
+			}
+		})
 	}
 	var fallback bool
 	goDo(func() { fallback = s.fallbackSCSV(ctx, supported, perClass, all) })
@@ -543,13 +552,13 @@ var (
 	groups13 = []uint16{tlswire.GroupX25519, tlswire.GroupSecp256r1, tlswire.GroupSecp384r1, tlswire.GroupSecp521r1,
 		0x001e, tlswire.GroupX25519MLKEM768, tlswire.GroupSecP256r1MLKEM768, 0x11ed,
 		0x001f, 0x0020, 0x0021, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104}
-	// groups13Candidates are tested one by one at TLS 1.3.
+	// groups13Candidates are enumerated at TLS 1.3.
 	groups13Candidates = []uint16{tlswire.GroupX25519MLKEM768, tlswire.GroupSecP256r1MLKEM768, 0x11ed,
 		0x0200, 0x0201, 0x0202, tlswire.GroupX25519, tlswire.GroupSecp256r1, tlswire.GroupSecp384r1,
 		tlswire.GroupSecp521r1, 0x001e, 0x001f, 0x0020, 0x0021, 0x0029,
 		0x0100, 0x0101, 0x0102, 0x0103, 0x0104}
-	// groups12Candidates are the curves tested one by one at TLS 1.2 and
-	// older (those TLS 1.3 did not already show).
+	// groups12Candidates are the curves enumerated at TLS 1.2 and older
+	// (those TLS 1.3 did not already show).
 	groups12Candidates = []uint16{tlswire.GroupX25519, tlswire.GroupSecp256r1, tlswire.GroupSecp384r1,
 		tlswire.GroupSecp521r1, 0x001e, 0x001a, 0x001b, 0x001c, 0x0016, 0x0015, 0x0013}
 	// groupOrder is the order of Scan.Groups: hybrids, then curves by
@@ -747,35 +756,84 @@ func (s *scanner) ssl2(ctx context.Context) bool {
 	return err == nil && f != nil && f.SSL2 != nil && len(f.SSL2.CipherSpecs) > 0
 }
 
-// group13 reports whether the server accepts group g at TLS 1.3: it asks
-// for a share of it with a HelloRetryRequest. The hello carries no share,
-// so the server answers without computing a key exchange or signing:
-// twenty groups cost the server next to nothing.
-func (s *scanner) group13(ctx context.Context, g uint16) bool {
-	spec := s.helloSpec(tlswire.VersionTLS13, SuitesFor(tlswire.VersionTLS13))
-	spec.Groups = []uint16{g}
-	spec.KeyShareGroups = []uint16{}
-	h, err := tlswire.Build(spec)
-	if err != nil {
-		return false
+// groups13 finds which of cands the server accepts at TLS 1.3, the
+// sslscan way: it offers them all with no key share, the server's
+// HelloRetryRequest names the one it wants a share of, and that one is
+// taken out for the next hello, until the server refuses. The server
+// computes no key exchange and signs nothing; a server that accepts k of
+// them costs k+1 connections.
+func (s *scanner) groups13(ctx context.Context, cands []uint16) []uint16 {
+	left := slices.Clone(cands)
+	var found []uint16
+	for len(left) > 0 && ctx.Err() == nil {
+		spec := s.helloSpec(tlswire.VersionTLS13, SuitesFor(tlswire.VersionTLS13))
+		spec.Groups = left
+		spec.KeyShareGroups = []uint16{}
+		h, err := tlswire.Build(spec)
+		if err != nil {
+			break
+		}
+		f, err := s.exchange(ctx, h)
+		if err != nil || f.ServerHello == nil || f.ServerHello.Version != tlswire.VersionTLS13 {
+			break
+		}
+		i := slices.Index(left, f.ServerHello.KeyShareGroup)
+		if i < 0 {
+			break // a group not offered: exchange reported the lie
+		}
+		found = append(found, left[i])
+		left = slices.Delete(left, i, i+1)
 	}
-	f, err := s.exchange(ctx, h)
-	return err == nil && f.ServerHello != nil && f.ServerHello.Version == tlswire.VersionTLS13 && f.ServerHello.KeyShareGroup == g
+	return found
 }
 
-// group12 reports whether the server accepts curve g for ECDHE at v.
-func (s *scanner) group12(ctx context.Context, v uint16, suites []uint16, g, certCurve uint16) bool {
+// groups12 finds which of cands the server accepts for ECDHE at v the same
+// way, from the ServerKeyExchange's curve. An ECDSA certificate's curve
+// (certCurve) must be offered too (RFC 8422 section 5.1.1), last: when a
+// server keeps choosing it over the rest, the rest are tried one by one.
+func (s *scanner) groups12(ctx context.Context, v uint16, suites []uint16, cands []uint16, certCurve uint16) []uint16 {
+	left := slices.Clone(cands)
+	var found []uint16
+	for len(left) > 0 && ctx.Err() == nil {
+		g, ok := s.curve12(ctx, v, suites, left, certCurve)
+		if !ok {
+			return found
+		}
+		i := slices.Index(left, g)
+		if i < 0 {
+			break
+		}
+		found = append(found, g)
+		left = slices.Delete(left, i, i+1)
+	}
+	if len(left) == 0 || certCurve == 0 || ctx.Err() != nil {
+		return found
+	}
+	for _, g := range left {
+		if got, ok := s.curve12(ctx, v, suites, []uint16{g}, certCurve); ok && got == g {
+			found = append(found, g)
+		}
+	}
+	return found
+}
+
+// curve12 offers the curves gs (and certCurve after them when not among
+// them) at v and returns the curve of the server's ECDHE key exchange.
+func (s *scanner) curve12(ctx context.Context, v uint16, suites []uint16, gs []uint16, certCurve uint16) (uint16, bool) {
 	spec := s.helloSpec(v, suites)
-	spec.Groups = []uint16{g}
-	if certCurve != 0 && certCurve != g {
+	spec.Groups = slices.Clone(gs)
+	if certCurve != 0 && !slices.Contains(gs, certCurve) {
 		spec.Groups = append(spec.Groups, certCurve)
 	}
 	h, err := tlswire.Build(spec)
 	if err != nil {
-		return false
+		return 0, false
 	}
 	f, err := s.exchange(ctx, h)
-	return err == nil && f.KeyExchange != nil && f.KeyExchange.Kind == tlswire.KeyExchangeECDHE && f.KeyExchange.Group == g
+	if err != nil || f.KeyExchange == nil || f.KeyExchange.Kind != tlswire.KeyExchangeECDHE {
+		return 0, false
+	}
+	return f.KeyExchange.Group, true
 }
 
 // leafCurve is the named group of the leaf's ECDSA key, 0 for other keys.
