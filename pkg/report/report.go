@@ -11,6 +11,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -86,12 +87,7 @@ var registry = map[string]factory{
 
 // Formats returns the names of the registered output formats, sorted.
 func Formats() []string {
-	names := make([]string, 0, len(registry))
-	for name := range registry {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(registry))
 }
 
 // New returns a Renderer for format that writes results to ios.Out. An

@@ -6,8 +6,10 @@
 package target
 
 import (
+	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,12 +94,7 @@ var schemeDefaultPort = map[string]int{"submission": 587}
 
 // StartTLSProtocols returns the STARTTLS protocols a target may name, sorted.
 func StartTLSProtocols() []string {
-	out := make([]string, 0, len(startTLSPorts))
-	for p := range startTLSPorts {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(startTLSPorts))
 }
 
 // StartTLSPort returns proto's default port, and false when proto is not

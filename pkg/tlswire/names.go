@@ -4,6 +4,7 @@ package tlswire
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -33,12 +34,7 @@ func SuiteName(id uint16) string {
 // RegisteredSuites lists the cipher suite values the IANA registry names,
 // ascending: what SuiteName knows without falling back to hex.
 func RegisteredSuites() []uint16 {
-	ids := make([]uint16, 0, len(ianaCipherSuites))
-	for id := range ianaCipherSuites {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
+	return slices.Sorted(maps.Keys(ianaCipherSuites))
 }
 
 // GroupName is the IANA name of a supported group, e.g. "x25519", or its
