@@ -347,7 +347,7 @@ func TestNoOverlappingChecks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { e.Run(ctx); close(stopped) }()
-	for e.endpoints[0].skipped.Load() < 5 {
+	for e.states()[0].skipped.Load() < 5 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
@@ -358,7 +358,7 @@ func TestNoOverlappingChecks(t *testing.T) {
 	if n := srv.total.Load(); n != 1 {
 		t.Errorf("%d checks started, want 1 (the rest skipped while it ran)", n)
 	}
-	if n := e.endpoints[0].checks.Load(); n != 0 {
+	if n := e.states()[0].checks.Load(); n != 0 {
 		t.Errorf("%d checks recorded, want 0 (the one in flight was cancelled, not recorded)", n)
 	}
 }
@@ -377,7 +377,7 @@ func TestRunChecksAgain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go e.Run(ctx)
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		for s.checks.Load() < 3 {
 			time.Sleep(5 * time.Millisecond)
 		}

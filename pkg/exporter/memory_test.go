@@ -65,7 +65,7 @@ func benchFleet(b *testing.B) *Exporter {
 		b.Fatal(err)
 	}
 	now := time.Now()
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		s.last.Store(&Summary{Status: result.StatusOK, Trusted: map[string]bool{"mozilla": true, "java": true},
 			Expiry: []AddressExpiry{{Address: "192.0.2.1:443", Leaf: now, Earliest: now}}, At: now})
 	}
@@ -102,7 +102,7 @@ func TestSummariesShareVerdicts(t *testing.T) {
 	}
 	e.CheckAll(context.Background())
 	var maps []uintptr
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		sum := s.last.Load()
 		if sum == nil || len(sum.Trusted) != 1 {
 			t.Fatalf("%s: summary %+v, want one store's verdict", s.target, sum)
@@ -115,7 +115,7 @@ func TestSummariesShareVerdicts(t *testing.T) {
 	if maps[0] == maps[2] {
 		t.Errorf("a trusted and an untrusted endpoint share a Trusted map")
 	}
-	if !e.endpoints[0].last.Load().Trusted[f.store.Name] || e.endpoints[2].last.Load().Trusted[f.store.Name] {
-		t.Errorf("verdicts: %v and %v", e.endpoints[0].last.Load().Trusted, e.endpoints[2].last.Load().Trusted)
+	if !e.states()[0].last.Load().Trusted[f.store.Name] || e.states()[2].last.Load().Trusted[f.store.Name] {
+		t.Errorf("verdicts: %v and %v", e.states()[0].last.Load().Trusted, e.states()[2].last.Load().Trusted)
 	}
 }

@@ -44,7 +44,7 @@ func syntheticFleet(t testing.TB, n int) *Exporter {
 		t.Fatal(err)
 	}
 	at := testpki.Epoch
-	for i, s := range e.endpoints {
+	for i, s := range e.states() {
 		leaf, earliest := at.AddDate(0, 0, i%400), at.AddDate(0, 0, i%300)
 		var sum *Summary
 		switch i % 5 {
