@@ -368,6 +368,10 @@ func (o *serveOptions) handler(e *exporter.Exporter) http.Handler {
 	// As Prometheus, which takes PUT as well.
 	mux.HandleFunc("POST /-/reload", reload)
 	mux.HandleFunc("PUT /-/reload", reload)
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "POST, PUT")
+		http.Error(w, "reload with POST /-/reload", http.StatusMethodNotAllowed)
+	})
 	mux.Handle("/", e.Handler())
 	return mux
 }

@@ -544,12 +544,7 @@ func TestGradeRank(t *testing.T) {
 func TestGradeFromStage(t *testing.T) {
 	f := newFleet(t)
 	ep, _ := f.serve(t, testpki.Epoch.AddDate(0, 6, 0))
-	ep.Stage = func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
-		return func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
-			r.Scan = &result.Scan{Grade: &result.Grade{Grade: "C"}}
-			return nil
-		}
-	}
+	ep.Stage = gradeStage("C")
 	e, err := New([]Endpoint{ep}, f.options())
 	if err != nil {
 		t.Fatal(err)
@@ -558,6 +553,16 @@ func TestGradeFromStage(t *testing.T) {
 	fams, _, _ := scrape(t, e.Handler(), "/metrics")
 	if got := one(t, fams, MetricGrade, map[string]string{"target": ep.Target, "grade": "C"}); got != 3 {
 		t.Errorf("%s = %v, want 3 (C)", MetricGrade, got)
+	}
+}
+
+// gradeStage is a stage that grades each result g, as a scan's would.
+func gradeStage(g string) func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
+	return func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
+		return func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
+			r.Scan = &result.Scan{Grade: &result.Grade{Grade: g}}
+			return nil
+		}
 	}
 }
 
