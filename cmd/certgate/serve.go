@@ -73,6 +73,14 @@ const (
 	serveStopGrace = 5 * time.Second
 )
 
+// serveExitStatus is the exit status text of certgate serve's help.
+const serveExitStatus = `
+
+Exit status: 0 once stopped by SIGTERM or SIGINT; 2 on a usage error (bad
+flag, configuration or store, --listen address in use) or when serving
+fails; 130 or 143 when a second SIGINT or SIGTERM comes while it stops
+(it stops at once). SIGHUP reloads the configuration and does not stop it.`
+
 func newServeCmd(ios *iostreams.IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
 	o := &serveOptions{IO: ios}
 	cmd := &cobra.Command{
@@ -87,6 +95,7 @@ latest results as Prometheus metrics:
              metrics and probe_success, as blackbox_exporter answers; only
              configured targets unless --probe-allow or --probe-any
   /healthz   200 while the exporter runs
+  /-/reload  POST: reload the configuration, with --enable-reload
 
 Each endpoint is checked once at a random point of the first tenth of an
 interval, then every --interval (moved by up to a tenth either way); at most
@@ -116,6 +125,7 @@ With --scan, an endpoint's expect.min_grade is exported
 			}
 			return runServe(cmd.Context(), o)
 		},
+		Annotations: map[string]string{exitStatusAnnotation: serveExitStatus},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Config, "config", "", "the endpoints to check: a certgate.yaml `PATH` (default ./certgate.yaml)")
