@@ -145,6 +145,9 @@ type record struct {
 	// removed is set when a reload drops the endpoint: a queued check of
 	// it is not started.
 	removed atomic.Bool
+	// current is the endpoint's state in the set in use: a check queued
+	// before a reload runs with the settings of after it.
+	current atomic.Pointer[state]
 	last    atomic.Pointer[Summary]
 	checks  atomic.Uint64
 	errors  atomic.Uint64
@@ -228,6 +231,7 @@ func newSet(endpoints []Endpoint, modules map[string]Endpoint) (*endpointSet, er
 	interned := map[labelValue]*dto.LabelPair{}
 	for _, ep := range endpoints {
 		s := &state{record: new(record), ep: ep, target: target.Redact(ep.Target)}
+		s.current.Store(s)
 		for _, k := range set.labelKeys {
 			s.labels = append(s.labels, ep.Labels[k])
 		}
@@ -324,12 +328,15 @@ func (e *Exporter) reload(build func() ([]Endpoint, map[string]Endpoint, error))
 	for _, s := range next.endpoints {
 		k := next.seriesKey(s)
 		if p, ok := old[k]; ok {
-			s.record = p.record
+			s.record = p.record // published below, with next
 			delete(old, k)
 			c.Kept++
 		} else {
 			c.Added++
 		}
+	}
+	for _, s := range next.endpoints {
+		s.current.Store(s)
 	}
 	e.set.Store(next)
 	e.mu.Lock()
@@ -534,6 +541,7 @@ func (e *Exporter) CheckAll(ctx context.Context) {
 // records nothing; nor is an endpoint removed before its check started
 // checked.
 func (e *Exporter) check(ctx context.Context, s *state) {
+	s = s.current.Load()
 	e.mu.Lock()
 	if s.removed.Load() {
 		e.mu.Unlock()

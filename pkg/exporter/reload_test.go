@@ -239,3 +239,24 @@ func TestMinGrade(t *testing.T) {
 	}
 	one(t, pf, MetricGradeMin, map[string]string{"grade": "A"})
 }
+
+// TestReloadQueuedCheck: a check queued before a reload (the queue holds
+// the state of before) runs with the endpoint's settings of after it.
+func TestReloadQueuedCheck(t *testing.T) {
+	f := newFleet(t)
+	ep, _ := f.serve(t, testpki.Epoch.AddDate(0, 0, 10))
+	e, err := New([]Endpoint{ep}, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := e.states()[0]
+	relaxed := ep
+	relaxed.WarnDays = 5
+	if _, err := e.Reload(endpoints(relaxed)); err != nil {
+		t.Fatal(err)
+	}
+	e.check(context.Background(), queued)
+	if sum := e.states()[0].last.Load(); sum == nil || sum.Status != result.StatusOK {
+		t.Errorf("the queued check's summary = %+v, want status ok (warn_days 5 of after the reload, the leaf has 10 days)", sum)
+	}
+}
