@@ -7,6 +7,8 @@
 // The exporter keeps, per endpoint, a small summary of its latest result
 // (status, code, trust per store, expiry dates, duration): never the
 // certificates, so its memory is bounded by the number of endpoints.
+// Reload replaces the endpoints while it runs; those it keeps carry their
+// summary and counters over.
 package exporter
 
 import (
@@ -88,7 +90,7 @@ type Options struct {
 	ProbeAllow []string
 	// Modules are the settings /probe?module=NAME uses for a target that
 	// is not configured: by name. The module "" (no module parameter) is
-	// Modules[""] when set, else the zero Endpoint.
+	// Modules[""] when set, else the zero Endpoint. Reload replaces them.
 	Modules map[string]Endpoint
 }
 
