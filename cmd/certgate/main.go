@@ -30,6 +30,25 @@ var stopGrace atomic.Int64
 // interruptSignals stop a run: each is handled as Ctrl-C is.
 var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
+// hangups, when set by a command that reloads on SIGHUP (certgate serve),
+// receives SIGHUP instead of SIGHUP stopping the run.
+var hangups atomic.Pointer[chan struct{}]
+
+// divert hands a SIGHUP to the command that takes it and reports whether
+// it did; one reload pending is enough, so a SIGHUP arriving while one is
+// pending is dropped.
+func divert(sig os.Signal) bool {
+	ch := hangups.Load()
+	if sig != syscall.SIGHUP || ch == nil {
+		return false
+	}
+	select {
+	case *ch <- struct{}{}:
+	default:
+	}
+	return true
+}
+
 func main() {
 	ios := iostreams.System()
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -38,6 +57,9 @@ func main() {
 	caught := make(chan os.Signal, 1)
 	go func() {
 		sig := <-sigs
+		for divert(sig) {
+			sig = <-sigs
+		}
 		caught <- sig
 		cancel(fmt.Errorf("%w: %s", errInterrupted, sig))
 		select {

@@ -157,12 +157,19 @@ reports every problem with the code that client would give:
 	return root
 }
 
+// exitStatusAnnotation is the annotation of a command whose exit statuses
+// are its own (certgate serve, which a stop signal ends with 0).
+const exitStatusAnnotation = "certgate/exit-status"
+
 // addExitStatusHelp appends the exit statuses to the long help of cmd and
 // every command under it, so --help and the man pages list them.
 func addExitStatusHelp(cmd *cobra.Command) {
 	text := exitStatusHelpPlain
 	if cmd.Flags().Lookup("fail-on") != nil || !cmd.HasParent() {
 		text = exitStatusHelp
+	}
+	if own, ok := cmd.Annotations[exitStatusAnnotation]; ok {
+		text = own
 	}
 	long := cmd.Long
 	if long == "" {

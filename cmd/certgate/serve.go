@@ -9,6 +9,8 @@ import (
 	"os"
 	"path"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,6 +43,12 @@ type serveOptions struct {
 	// Scan is --scan: each check also scans the endpoint (certgate scan)
 	// and exports its grade.
 	Scan bool
+	// EnableReload is --enable-reload: POST /-/reload reloads the
+	// configuration, as SIGHUP does.
+	EnableReload bool
+	// Reload, when set, asks for a reload of the configuration at each
+	// receive; nil means at each SIGHUP of the process.
+	Reload <-chan struct{}
 
 	// Dir is where certgate.yaml is looked for without --config; tests
 	// set it.
@@ -48,6 +56,10 @@ type serveOptions struct {
 
 	// clients are --client's recorded clients, set by runServe.
 	clients []*clients.Profile
+	// loaded is the configuration build read last.
+	loaded *configOptions
+	// reloadMu makes one reload, and its line on stderr, at a time.
+	reloadMu sync.Mutex
 }
 
 // minInterval is the shortest --interval: checking more often than each
@@ -60,6 +72,14 @@ const (
 	shutdownGrace  = 2 * time.Second
 	serveStopGrace = 5 * time.Second
 )
+
+// serveExitStatus is the exit status text of certgate serve's help.
+const serveExitStatus = `
+
+Exit status: 0 once stopped by SIGTERM or SIGINT; 2 on a usage error (bad
+flag, configuration or store, --listen address in use) or when serving
+fails; 130 or 143 when a second SIGINT or SIGTERM comes while it stops
+(it stops at once). SIGHUP reloads the configuration and does not stop it.`
 
 func newServeCmd(ios *iostreams.IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
 	o := &serveOptions{IO: ios}
@@ -75,16 +95,29 @@ latest results as Prometheus metrics:
              metrics and probe_success, as blackbox_exporter answers; only
              configured targets unless --probe-allow or --probe-any
   /healthz   200 while the exporter runs
+  /-/reload  POST: reload the configuration, with --enable-reload
 
 Each endpoint is checked once at a random point of the first tenth of an
 interval, then every --interval (moved by up to a tenth either way); at most
 -c checks run at once, and a check still queued or running when its next one
 is due is skipped and counted (certgate_checks_skipped_total), never run
 twice. SIGTERM or SIGINT stops it: checks in flight are cancelled, open
-requests get up to two seconds, and it exits 0.`,
+requests get up to two seconds, and it exits 0.
+
+SIGHUP (and POST /-/reload with --enable-reload) reloads the configuration:
+endpoints that remain (same target and labels) keep their series and
+schedule, removed ones' series vanish, new ones are checked within a tenth
+of an interval. A configuration with an error is not used: the previous one
+goes on, stderr says what to fix, and certgate_config_last_reload_successful
+is 0 until a reload succeeds.
+
+With --scan, an endpoint's expect.min_grade is exported
+(certgate_scan_grade_min) and a check graded below it fails
+(certgate_check_success 0), as certgate scan --min-grade fails it.`,
 		Example: `  certgate serve --listen :9219
   certgate serve --config /etc/certgate/certgate.yaml --interval 10m -c 16
-  curl 'http://localhost:9219/probe?target=https://api.example.com'`,
+  curl 'http://localhost:9219/probe?target=https://api.example.com'
+  kill -HUP "$(pidof certgate)"    # reload certgate.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -92,6 +125,7 @@ requests get up to two seconds, and it exits 0.`,
 			}
 			return runServe(cmd.Context(), o)
 		},
+		Annotations: map[string]string{exitStatusAnnotation: serveExitStatus},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Config, "config", "", "the endpoints to check: a certgate.yaml `PATH` (default ./certgate.yaml)")
@@ -105,6 +139,7 @@ requests get up to two seconds, and it exits 0.`,
 	f.StringVar(&o.Client, "client", "", "judge a handshake Go's client cannot make with this one recorded client `NAME` (an endpoint's client wins); default: every recorded Java client")
 	f.StringArrayVar(&o.Only, "only", nil, "check only the endpoints with this `LABEL` (key=value, or a value; repeatable: any of them)")
 	f.BoolVar(&o.Scan, "scan", false, "also scan each endpoint's TLS configuration at each check, as certgate scan does, and export its grade (certgate_scan_grade); a scan makes 50 to 150 handshakes an endpoint, one at a time")
+	f.BoolVar(&o.EnableReload, "enable-reload", false, "let POST /-/reload reload the configuration, as SIGHUP does (anyone who can reach the port can then make certgate re-read its file)")
 	f.BoolVar(&o.ProbeAny, "probe-any", false, "let /probe check any target, not only configured ones (anyone who can reach the port can then make certgate connect anywhere)")
 	f.StringArrayVar(&o.ProbeAllow, "probe-allow", nil, "let /probe check host names matching `PATTERN` (such as *.example.com) besides the configured targets (repeatable)")
 	return cmd
@@ -179,29 +214,36 @@ func (o *serveOptions) serveEndpoint(co *configOptions, ce config.Endpoint) (exp
 	where := fmt.Sprintf("%s:%d", co.file.Path, ce.Line)
 	ep := exporter.Endpoint{Target: ce.Target, Labels: ce.Labels, WarnDays: o.WarnDays, Where: where,
 		Probe: probe.Options{Timeout: o.Timeout, Clients: o.clients}}
+	if o.Scan {
+		ep.MinGrade = ce.Expect.MinGrade
+	}
 	settings, err := co.runnerEndpoint(ce)
 	if err != nil {
 		return ep, err
 	}
 	ep.Settings = settings
-	var finish []func(r *result.Result)
+	var addresses func(r *result.Result)
 	if x := ce.Expect; x.Addresses != nil {
-		finish = append(finish, func(r *result.Result) { decide.AddChanges(r, x.AddressesProblem(r, where)) })
+		addresses = func(r *result.Result) { decide.AddChanges(r, x.AddressesProblem(r, where)) }
 	}
+	var graded func(r *result.Result) bool
 	if o.Scan {
 		sims, err := clients.All()
 		if err != nil {
 			return ep, fmt.Errorf("reading the embedded client profiles: %w (the binary is damaged: rebuild it)", err)
 		}
-		so := &scanOptions{check: &checkOptions{Client: o.Client}, sims: sims}
+		// The endpoint's expect.min_grade is its --min-grade: finish fails
+		// a grade below it as certgate scan does.
+		so := &scanOptions{check: &checkOptions{Client: o.Client}, sims: sims, MinGrade: ep.MinGrade}
 		ep.Stage = so.stage
-		finish = append(finish, func(r *result.Result) { so.finish(r) })
+		graded = so.finish
 	}
-	if len(finish) > 0 {
-		ep.Finish = func(r *result.Result) {
-			for _, f := range finish {
-				f(r)
+	if addresses != nil || graded != nil {
+		ep.Finish = func(r *result.Result) bool {
+			if addresses != nil {
+				addresses(r)
 			}
+			return graded != nil && graded(r)
 		}
 	}
 	return ep, nil
@@ -248,25 +290,30 @@ func tuneGC(getenv func(string) string) {
 	}
 }
 
-func runServe(ctx context.Context, o *serveOptions) error {
-	if err := o.validate(); err != nil {
-		return err
-	}
-	tuneGC(os.Getenv)
+// build reads the configuration and makes the exporter's endpoints and
+// /probe's modules: at start and at each reload.
+func (o *serveOptions) build() ([]exporter.Endpoint, map[string]exporter.Endpoint, error) {
 	co, err := o.loadConfig()
 	if err != nil {
-		return err
-	}
-	if o.clients, err = senderClients(o.Client); err != nil {
-		return err
+		return nil, nil, err
 	}
 	eps, err := o.serveEndpoints(co)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	mods, err := o.modules(co)
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	o.loaded = co
+	return eps, mods, nil
+}
+
+// warnMinGrade says, without --scan, that the endpoints' expect.min_grade
+// is not checked.
+func (o *serveOptions) warnMinGrade(co *configOptions) {
+	if o.Scan {
+		return
 	}
 	grades := 0
 	for _, ce := range co.endpoints {
@@ -275,9 +322,97 @@ func runServe(ctx context.Context, o *serveOptions) error {
 		}
 	}
 	if grades > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "certgate serve: warning: expect.min_grade is not checked by certgate serve yet (%d %s of %s set it); use certgate scan --min-grade\n",
+		fmt.Fprintf(o.IO.ErrOut, "certgate serve: warning: expect.min_grade is not checked: %d %s of %s set it, and min_grade needs --scan (a grade comes from a scan)\n",
 			grades, pluralWord(grades, "endpoint", "endpoints"), co.file.Path)
 	}
+}
+
+// reload reads the configuration again and gives it to e, saying on stderr
+// (one line) what changed or why the previous configuration goes on; why
+// names what asked for it (SIGHUP, POST /-/reload).
+func (o *serveOptions) reload(e *exporter.Exporter, why string) (string, error) {
+	o.reloadMu.Lock()
+	defer o.reloadMu.Unlock()
+	// Reading a large file makes garbage (some 35 MB for 10,000
+	// endpoints) while the previous configuration is live: give it back
+	// to the system at once rather than keep it until the scavenger does.
+	defer debug.FreeOSMemory()
+	before := e.Endpoints()
+	c, err := e.Reload(o.build)
+	if err != nil {
+		var de *exporter.DuplicateError
+		var le *exporter.LabelError
+		if errors.As(err, &de) || errors.As(err, &le) {
+			err = fmt.Errorf("--config: %w", err)
+		}
+		msg := fmt.Sprintf("%s: the configuration was not reloaded, the previous one (%d %s) goes on: %s",
+			why, before, pluralWord(before, "endpoint", "endpoints"), oneLine(err.Error()))
+		fmt.Fprintf(o.IO.ErrOut, "certgate serve: %s\n", msg)
+		return msg, err
+	}
+	n := e.Endpoints()
+	msg := fmt.Sprintf("%s: reloaded %s: %d %s (%d added, %d removed, %d kept)",
+		why, o.loaded.file.Path, n, pluralWord(n, "endpoint", "endpoints"), c.Added, c.Removed, c.Kept)
+	fmt.Fprintf(o.IO.ErrOut, "certgate serve: %s\n", msg)
+	o.warnMinGrade(o.loaded)
+	return msg, nil
+}
+
+// oneLine joins the lines of an error message, for a log line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+// handler is the exporter's HTTP handler with /-/reload.
+func (o *serveOptions) handler(e *exporter.Exporter) http.Handler {
+	mux := http.NewServeMux()
+	reload := func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if !o.EnableReload {
+			http.Error(w, "reloading over HTTP is off: start certgate serve with --enable-reload, or send it SIGHUP", http.StatusForbidden)
+			return
+		}
+		msg, err := o.reload(e, "POST /-/reload")
+		if err != nil {
+			http.Error(w, msg, http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, msg)
+	}
+	// As Prometheus, which takes PUT as well.
+	mux.HandleFunc("POST /-/reload", reload)
+	mux.HandleFunc("PUT /-/reload", reload)
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "POST, PUT")
+		http.Error(w, "reload with POST /-/reload", http.StatusMethodNotAllowed)
+	})
+	mux.Handle("/", e.Handler())
+	return mux
+}
+
+func runServe(ctx context.Context, o *serveOptions) error {
+	if o.Reload == nil {
+		// From here on SIGHUP reloads; one arriving while starting is
+		// served once it runs.
+		hup := make(chan struct{}, 1)
+		hangups.Store(&hup)
+		defer hangups.Store(nil)
+		o.Reload = hup
+	}
+	if err := o.validate(); err != nil {
+		return err
+	}
+	tuneGC(os.Getenv)
+	var err error
+	if o.clients, err = senderClients(o.Client); err != nil {
+		return err
+	}
+	eps, mods, err := o.build()
+	if err != nil {
+		return err
+	}
+	co := o.loaded
+	o.warnMinGrade(co)
 	common := &commonOptions{Stores: o.Stores, CAFiles: o.CAFiles}
 	stores, err := loadStores(common)
 	if err != nil {
@@ -314,7 +449,7 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	srv := &http.Server{
-		Handler:           e.Handler(),
+		Handler:           o.handler(e),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return work },
 	}
@@ -322,12 +457,18 @@ func runServe(ctx context.Context, o *serveOptions) error {
 	go func() { e.Run(work); close(ran) }()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		stopWork()
-		<-ran
-		return fmt.Errorf("--listen %s: serving HTTP: %w", o.Listen, err)
-	case <-ctx.Done():
+wait:
+	for {
+		select {
+		case err := <-served:
+			stopWork()
+			<-ran
+			return fmt.Errorf("--listen %s: serving HTTP: %w", o.Listen, err)
+		case <-o.Reload:
+			_, _ = o.reload(e, "SIGHUP")
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	stopWork()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)

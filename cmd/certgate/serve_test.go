@@ -100,6 +100,18 @@ func TestServeListed(t *testing.T) {
 	}
 }
 
+// TestServeHelpExitStatus: serve's help gives its own exit statuses: a
+// stop signal ends it with 0, and SIGHUP reloads rather than exits 129.
+func TestServeHelpExitStatus(t *testing.T) {
+	code, out, _ := cli(t, "", "serve", "--help")
+	if code != 0 || !strings.Contains(out, "SIGHUP reloads the configuration and does not stop it") || strings.Contains(out, "129") {
+		t.Errorf("certgate serve --help does not give serve's exit statuses:\n%s", out)
+	}
+	if !strings.Contains(out, "--enable-reload") {
+		t.Errorf("certgate serve --help lacks --enable-reload:\n%s", out)
+	}
+}
+
 // TestServeDeployExample: the container arguments of the Kubernetes
 // example are a valid certgate serve command line.
 func TestServeDeployExample(t *testing.T) {

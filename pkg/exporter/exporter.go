@@ -7,6 +7,8 @@
 // The exporter keeps, per endpoint, a small summary of its latest result
 // (status, code, trust per store, expiry dates, duration): never the
 // certificates, so its memory is bounded by the number of endpoints.
+// Reload replaces the endpoints while it runs; those it keeps carry their
+// summary and counters over.
 package exporter
 
 import (
@@ -46,8 +48,12 @@ type Endpoint struct {
 	// the others for it; nil for none.
 	Settings *runner.Endpoint
 	// Finish, when set, adds the facts known only once the result is
-	// complete (an expected number of addresses) through package decide.
-	Finish func(r *result.Result)
+	// complete (an expected number of addresses) through package decide,
+	// grades a scan, and reports whether the result's grade is below the
+	// least asked of the endpoint (MinGrade), as certgate scan --min-grade
+	// decides: such a check fails (certgate_check_success 0) whatever its
+	// verdict.
+	Finish func(r *result.Result) (belowMinGrade bool)
 	// WarnDays warns about certificates that expire within this many days.
 	WarnDays int
 	// Stage, when set, makes the per-target stage of each check (a scan)
@@ -57,6 +63,10 @@ type Endpoint struct {
 	// Where names the endpoint's place in the configuration ("certgate.yaml
 	// line 12"), for errors.
 	Where string
+	// MinGrade is the least grade asked of the endpoint's scan (its
+	// expect.min_grade: A+ … F), exported as certgate_scan_grade_min; ""
+	// for none. Finish decides whether a grade is below it.
+	MinGrade string
 }
 
 // Options are the exporter's settings.
@@ -80,7 +90,7 @@ type Options struct {
 	ProbeAllow []string
 	// Modules are the settings /probe?module=NAME uses for a target that
 	// is not configured: by name. The module "" (no module parameter) is
-	// Modules[""] when set, else the zero Endpoint.
+	// Modules[""] when set, else the zero Endpoint. Reload replaces them.
 	Modules map[string]Endpoint
 }
 
@@ -88,34 +98,71 @@ type Options struct {
 const DefaultInterval = 5 * time.Minute
 
 // Exporter checks its endpoints on an interval and renders their latest
-// results. Make one with New; call Run to start checking.
+// results. Make one with New; call Run to start checking, and Reload to
+// replace its endpoints while it runs.
 type Exporter struct {
-	opts      Options
+	opts Options
+	// set is the endpoints being checked; Reload swaps it whole.
+	set atomic.Pointer[endpointSet]
+	// reloaded tells Run that set was swapped (one pending is enough).
+	reloaded chan struct{}
+	// reloadMu makes one Reload at a time.
+	reloadMu sync.Mutex
+	// reloadOK and reloadAt are the outcome of the latest load and when
+	// the latest successful one was (Unix seconds).
+	reloadOK atomic.Bool
+	reloadAt atomic.Int64
+	// mu guards inflight: the cancel function of each check in flight, by
+	// endpoint, so that a reload can cancel those of endpoints it removed.
+	mu       sync.Mutex
+	inflight map[*record]context.CancelFunc
+	// probeSem bounds the /probe checks in flight.
+	probeSem chan struct{}
+	// verdicts are the summaries' Trusted maps.
+	verdicts verdicts
+}
+
+// endpointSet is one configuration's endpoints, as New or Reload made
+// them; never changed once published.
+type endpointSet struct {
 	endpoints []*state
 	// labelNames are the Prometheus names of the endpoints' labels, sorted;
 	// every endpoint's series carry all of them ("" where it has none).
 	labelNames []string
 	// labelKeys are the configuration's label keys, index for index.
 	labelKeys []string
-	// probeSem bounds the /probe checks in flight.
-	probeSem chan struct{}
 	// byTarget finds the configured endpoint of a /probe target.
 	byTarget map[string]*state
-	// verdicts are the summaries' Trusted maps.
-	verdicts verdicts
+	// modules are /probe's modules (Options.Modules).
+	modules map[string]Endpoint
+	// descs describe the metrics of these label names, for Collector.
+	descs *descs
 }
 
-// state is one endpoint and what the exporter knows of it.
-type state struct {
-	ep      Endpoint
-	target  string           // the target label
-	labels  []string         // label values, in Exporter.labelNames order
-	pairs   []*dto.LabelPair // labels and target as label pairs, sorted by name
+// record is what the exporter knows of one endpoint's series: it outlives
+// a reload that keeps the endpoint (same target and labels), so its latest
+// result and counters carry over and its series have no gap.
+type record struct {
 	pending atomic.Bool
+	// removed is set when a reload drops the endpoint: a queued check of
+	// it is not started.
+	removed atomic.Bool
+	// current is the endpoint's state in the set in use: a check queued
+	// before a reload runs with the settings of after it.
+	current atomic.Pointer[state]
 	last    atomic.Pointer[Summary]
 	checks  atomic.Uint64
 	errors  atomic.Uint64
 	skipped atomic.Uint64
+}
+
+// state is one endpoint of a set and what the exporter knows of it.
+type state struct {
+	*record
+	ep     Endpoint
+	target string           // the target label
+	labels []string         // label values, in endpointSet.labelNames order
+	pairs  []*dto.LabelPair // labels and target as label pairs, sorted by name
 }
 
 // DuplicateError is New's error when two endpoints would give the same
@@ -146,7 +193,22 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 	if opts.LoadStores == nil {
 		return nil, errors.New("exporter: Options.LoadStores is not set")
 	}
-	e := &Exporter{opts: opts, probeSem: make(chan struct{}, opts.Concurrency), byTarget: map[string]*state{}}
+	set, err := newSet(endpoints, opts.Modules)
+	if err != nil {
+		return nil, err
+	}
+	e := &Exporter{opts: opts, probeSem: make(chan struct{}, opts.Concurrency),
+		reloaded: make(chan struct{}, 1), inflight: map[*record]context.CancelFunc{}}
+	e.set.Store(set)
+	e.reloadOK.Store(true)
+	e.reloadAt.Store(opts.Now().Unix())
+	return e, nil
+}
+
+// newSet makes the set of endpoints and modules, each endpoint with a
+// record of its own.
+func newSet(endpoints []Endpoint, modules map[string]Endpoint) (*endpointSet, error) {
+	set := &endpointSet{byTarget: map[string]*state{}, modules: modules}
 	keyOf := map[string]string{} // Prometheus name → config key
 	for _, ep := range endpoints {
 		for k := range ep.Labels {
@@ -161,38 +223,139 @@ func New(endpoints []Endpoint, opts Options) (*Exporter, error) {
 		}
 	}
 	for name := range keyOf {
-		e.labelNames = append(e.labelNames, name)
+		set.labelNames = append(set.labelNames, name)
 	}
-	sort.Strings(e.labelNames)
-	for _, name := range e.labelNames {
-		e.labelKeys = append(e.labelKeys, keyOf[name])
+	sort.Strings(set.labelNames)
+	for _, name := range set.labelNames {
+		set.labelKeys = append(set.labelKeys, keyOf[name])
 	}
 	seen := map[string]*state{}
 	interned := map[labelValue]*dto.LabelPair{}
 	for _, ep := range endpoints {
-		s := &state{ep: ep, target: target.Redact(ep.Target)}
-		for _, k := range e.labelKeys {
+		s := &state{record: new(record), ep: ep, target: target.Redact(ep.Target)}
+		s.current.Store(s)
+		for _, k := range set.labelKeys {
 			s.labels = append(s.labels, ep.Labels[k])
 		}
-		id := s.target + "\x00" + fmt.Sprint(s.labels)
+		id := set.seriesKey(s)
 		if prev, dup := seen[id]; dup {
 			return nil, &DuplicateError{Target: s.target, First: prev.ep.Where, Second: ep.Where}
 		}
 		seen[id] = s
-		s.pairs = endpointPairs(e.labelNames, s, interned)
+		s.pairs = endpointPairs(set.labelNames, s, interned)
 		// The values are in s.labels: keeping the map (the configuration's)
 		// would cost some 600 bytes per endpoint.
 		s.ep.Labels = nil
-		e.endpoints = append(e.endpoints, s)
-		if _, ok := e.byTarget[ep.Target]; !ok {
-			e.byTarget[ep.Target] = s
+		set.endpoints = append(set.endpoints, s)
+		if _, ok := set.byTarget[ep.Target]; !ok {
+			set.byTarget[ep.Target] = s
 		}
 	}
-	return e, nil
+	set.descs = newDescs(set.labelNames)
+	return set, nil
+}
+
+// seriesKey identifies the series of s, a state of set: its target label
+// and the labels it has a value for. Two configurations' endpoints with
+// the same key have the same series.
+func (set *endpointSet) seriesKey(s *state) string {
+	var b strings.Builder
+	b.WriteString(s.target)
+	for i, v := range s.labels {
+		if v != "" {
+			b.WriteString("\x00" + set.labelNames[i] + "=" + v)
+		}
+	}
+	return b.String()
 }
 
 // Endpoints returns how many endpoints the exporter checks.
-func (e *Exporter) Endpoints() int { return len(e.endpoints) }
+func (e *Exporter) Endpoints() int { return len(e.set.Load().endpoints) }
+
+// states returns the endpoints being checked.
+func (e *Exporter) states() []*state { return e.set.Load().endpoints }
+
+// Change counts what a Reload did to the endpoints.
+type Change struct {
+	// Added and Removed are the endpoints new to the configuration and
+	// gone from it; Kept are those with the same target and labels, whose
+	// series carry on.
+	Added, Removed, Kept int
+}
+
+// Reload replaces the endpoints and /probe's modules with those build
+// returns, while Run runs: at once for /metrics and /probe, and for Run's
+// schedule at its next step. An endpoint with the same target and labels
+// as one checked before keeps its latest result, counters and place in the
+// schedule, so its series go on without a gap (its new settings apply from
+// its next check; a check of it in flight finishes and counts). A removed
+// endpoint's series vanish and its check in flight, if any, is cancelled;
+// a new one is first checked at a random point of the first tenth of an
+// interval, as at start.
+//
+// An error from build, or one New would give (*DuplicateError,
+// *LabelError), changes nothing but the reload metrics: Reload returns it
+// and the exporter goes on with what it had.
+// certgate_config_last_reload_successful says how the latest reload went,
+// and certgate_config_last_reload_success_timestamp_seconds when the
+// latest successful one (or New) was.
+func (e *Exporter) Reload(build func() ([]Endpoint, map[string]Endpoint, error)) (Change, error) {
+	e.reloadMu.Lock()
+	defer e.reloadMu.Unlock()
+	c, err := e.reload(build)
+	if err != nil {
+		e.reloadOK.Store(false)
+		return Change{}, err
+	}
+	e.reloadAt.Store(e.opts.Now().Unix())
+	e.reloadOK.Store(true)
+	return c, nil
+}
+
+func (e *Exporter) reload(build func() ([]Endpoint, map[string]Endpoint, error)) (Change, error) {
+	endpoints, modules, err := build()
+	if err != nil {
+		return Change{}, err
+	}
+	next, err := newSet(endpoints, modules)
+	if err != nil {
+		return Change{}, err
+	}
+	prev := e.set.Load()
+	old := make(map[string]*state, len(prev.endpoints))
+	for _, s := range prev.endpoints {
+		old[prev.seriesKey(s)] = s
+	}
+	var c Change
+	for _, s := range next.endpoints {
+		k := next.seriesKey(s)
+		if p, ok := old[k]; ok {
+			s.record = p.record // published below, with next
+			delete(old, k)
+			c.Kept++
+		} else {
+			c.Added++
+		}
+	}
+	for _, s := range next.endpoints {
+		s.current.Store(s)
+	}
+	e.set.Store(next)
+	e.mu.Lock()
+	for _, s := range old {
+		s.removed.Store(true)
+		if cancel := e.inflight[s.record]; cancel != nil {
+			cancel()
+		}
+		c.Removed++
+	}
+	e.mu.Unlock()
+	select {
+	case e.reloaded <- struct{}{}:
+	default:
+	}
+	return c, nil
+}
 
 // Run checks every endpoint, then again every interval, until ctx ends;
 // then it cancels the checks in flight and returns once they have stopped.
@@ -201,49 +364,40 @@ func (e *Exporter) Endpoints() int { return len(e.endpoints) }
 // start all at once; later ones come an interval after the previous one was
 // due, moved by up to a tenth of the interval either way. A check still
 // queued or running when the next one is due is not started twice: the
-// next one is skipped and counted (certgate_checks_skipped_total).
+// next one is skipped and counted (certgate_checks_skipped_total). After a
+// Reload, the endpoints it kept stay on their schedule and new ones are
+// scheduled as at start.
 func (e *Exporter) Run(ctx context.Context) {
-	n := len(e.endpoints)
-	if n == 0 {
-		<-ctx.Done()
-		return
-	}
-	queue := make(chan *state, n) // each endpoint is queued at most once
+	q := newWorkQueue()
 	var wg sync.WaitGroup
-	for range min(e.opts.Concurrency, n) {
-		wg.Go(func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case s := <-queue:
+	defer wg.Wait()
+	workers := 0
+	// At most Concurrency workers, and no more than there are endpoints.
+	hire := func(n int) {
+		for ; workers < min(e.opts.Concurrency, n); workers++ {
+			wg.Go(func() {
+				for {
+					s, ok := q.pop(ctx)
+					if !ok {
+						return
+					}
 					e.check(ctx, s)
 					s.pending.Store(false)
 				}
-			}
-		})
-	}
-	defer wg.Wait()
-
-	start := e.opts.Now()
-	spread := min(e.opts.Interval/10, 30*time.Second)
-	due := make(dueHeap, n)
-	for i, s := range e.endpoints {
-		off := time.Duration(0)
-		if spread > 0 {
-			off = rand.N(spread)
+			})
 		}
-		due[i] = dueItem{at: start.Add(off), s: s}
 	}
-	due.init()
-	timer := time.NewTimer(0)
+	set := e.set.Load()
+	hire(len(set.endpoints))
+	due := e.schedule(set, nil, e.opts.Now())
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		now := e.opts.Now()
-		for due[0].at.Compare(now) <= 0 {
+		for len(due) > 0 && due[0].at.Compare(now) <= 0 {
 			it := &due[0]
 			if it.s.pending.CompareAndSwap(false, true) {
-				queue <- it.s
+				q.push(it.s)
 			} else {
 				it.s.skipped.Add(1)
 			}
@@ -254,11 +408,97 @@ func (e *Exporter) Run(ctx context.Context) {
 			}
 			due.fix(0)
 		}
-		timer.Reset(due[0].at.Sub(now))
+		var tick <-chan time.Time
+		if len(due) > 0 {
+			timer.Reset(due[0].at.Sub(now))
+			tick = timer.C
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-timer.C:
+		case <-tick:
+		case <-e.reloaded:
+			set = e.set.Load()
+			hire(len(set.endpoints))
+			due = e.schedule(set, due, e.opts.Now())
+		}
+	}
+}
+
+// schedule returns the schedule of set's endpoints: those of prev keep
+// their time, others are due at a random point of the first tenth of an
+// interval from now (at most 30s).
+func (e *Exporter) schedule(set *endpointSet, prev dueHeap, now time.Time) dueHeap {
+	at := make(map[*record]time.Time, len(prev))
+	for _, it := range prev {
+		at[it.s.record] = it.at
+	}
+	spread := min(e.opts.Interval/10, 30*time.Second)
+	due := make(dueHeap, 0, len(set.endpoints))
+	for _, s := range set.endpoints {
+		t, ok := at[s.record]
+		if !ok {
+			t = now
+			if spread > 0 {
+				t = now.Add(rand.N(spread))
+			}
+		}
+		due = append(due, dueItem{at: t, s: s})
+	}
+	due.init()
+	return due
+}
+
+// workQueue is the endpoints due and not yet being checked, first in
+// first out. Each endpoint is in it at most once (its pending flag), so
+// it holds at most the endpoints of the configurations in use.
+type workQueue struct {
+	mu    sync.Mutex
+	items []*state
+	// ready holds a token while items may be non-empty.
+	ready chan struct{}
+}
+
+func newWorkQueue() *workQueue { return &workQueue{ready: make(chan struct{}, 1)} }
+
+func (q *workQueue) push(s *state) {
+	q.mu.Lock()
+	q.items = append(q.items, s)
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *workQueue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// pop returns the first endpoint queued, waiting for one; false once ctx
+// has ended.
+func (q *workQueue) pop(ctx context.Context) (*state, bool) {
+	for {
+		if ctx.Err() != nil {
+			return nil, false
+		}
+		q.mu.Lock()
+		if len(q.items) > 0 {
+			s := q.items[0]
+			q.items[0] = nil
+			q.items = q.items[1:]
+			more := len(q.items) > 0
+			q.mu.Unlock()
+			if more {
+				q.signal() // wake another worker
+			}
+			return s, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-q.ready:
 		}
 	}
 }
@@ -278,7 +518,7 @@ func (e *Exporter) jittered() time.Duration {
 func (e *Exporter) CheckAll(ctx context.Context) {
 	sem := make(chan struct{}, e.opts.Concurrency)
 	var wg sync.WaitGroup
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		if !s.pending.CompareAndSwap(false, true) {
 			s.skipped.Add(1)
 			continue
@@ -299,8 +539,25 @@ func (e *Exporter) CheckAll(ctx context.Context) {
 }
 
 // check checks one configured endpoint and records its summary. A check
-// cut short by ctx (shutdown) records nothing.
+// cut short by ctx (shutdown) or by a reload that removed the endpoint
+// records nothing; nor is an endpoint removed before its check started
+// checked.
 func (e *Exporter) check(ctx context.Context, s *state) {
+	s = s.current.Load()
+	e.mu.Lock()
+	if s.removed.Load() {
+		e.mu.Unlock()
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	e.inflight[s.record] = cancel
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.inflight, s.record)
+		e.mu.Unlock()
+		cancel()
+	}()
 	sum, ok := e.checkEndpoint(ctx, s.ep)
 	if !ok {
 		return
@@ -383,10 +640,13 @@ func (e *Exporter) checkEndpoint(ctx context.Context, ep Endpoint) (*Summary, bo
 	if ctx.Err() != nil {
 		return nil, false
 	}
+	below := false
 	if ep.Finish != nil {
-		ep.Finish(&r)
+		below = ep.Finish(&r)
 	}
-	return summarize(&r, rec, e.opts.Now()), true
+	sum := summarize(&r, rec, e.opts.Now())
+	sum.BelowMinGrade = below
+	return sum, true
 }
 
 // chainRecorder keeps the expiry dates of the chain served at each address
@@ -435,8 +695,18 @@ type Summary struct {
 	Expiry []AddressExpiry
 	// Grade is the scan's grade, "" when not scanned.
 	Grade string
+	// BelowMinGrade is set when Grade is below the least grade asked of
+	// the endpoint (Endpoint.Finish said so): the check fails.
+	BelowMinGrade bool
 	// At is when the check finished.
 	At time.Time
+}
+
+// Success tells whether the check passed, the value of
+// certgate_check_success and probe_success: its status is ok or warn, and
+// its grade, when one is asked, is not below it.
+func (s *Summary) Success() bool {
+	return (s.Status == result.StatusOK || s.Status == result.StatusWarn) && !s.BelowMinGrade
 }
 
 // AddressExpiry is the expiry of the chain served at one address.

@@ -347,7 +347,7 @@ func TestNoOverlappingChecks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { e.Run(ctx); close(stopped) }()
-	for e.endpoints[0].skipped.Load() < 5 {
+	for e.states()[0].skipped.Load() < 5 {
 		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
@@ -358,7 +358,7 @@ func TestNoOverlappingChecks(t *testing.T) {
 	if n := srv.total.Load(); n != 1 {
 		t.Errorf("%d checks started, want 1 (the rest skipped while it ran)", n)
 	}
-	if n := e.endpoints[0].checks.Load(); n != 0 {
+	if n := e.states()[0].checks.Load(); n != 0 {
 		t.Errorf("%d checks recorded, want 0 (the one in flight was cancelled, not recorded)", n)
 	}
 }
@@ -377,7 +377,7 @@ func TestRunChecksAgain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go e.Run(ctx)
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		for s.checks.Load() < 3 {
 			time.Sleep(5 * time.Millisecond)
 		}
@@ -544,12 +544,7 @@ func TestGradeRank(t *testing.T) {
 func TestGradeFromStage(t *testing.T) {
 	f := newFleet(t)
 	ep, _ := f.serve(t, testpki.Epoch.AddDate(0, 6, 0))
-	ep.Stage = func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
-		return func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
-			r.Scan = &result.Scan{Grade: &result.Grade{Grade: "C"}}
-			return nil
-		}
-	}
+	ep.Stage = gradeStage("C")
 	e, err := New([]Endpoint{ep}, f.options())
 	if err != nil {
 		t.Fatal(err)
@@ -558,6 +553,16 @@ func TestGradeFromStage(t *testing.T) {
 	fams, _, _ := scrape(t, e.Handler(), "/metrics")
 	if got := one(t, fams, MetricGrade, map[string]string{"target": ep.Target, "grade": "C"}); got != 3 {
 		t.Errorf("%s = %v, want 3 (C)", MetricGrade, got)
+	}
+}
+
+// gradeStage is a stage that grades each result g, as a scan's would.
+func gradeStage(g string) func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
+	return func(*runner.Config) func(context.Context, target.Target, probe.Observation, *result.Result) []result.Problem {
+		return func(_ context.Context, _ target.Target, _ probe.Observation, r *result.Result) []result.Problem {
+			r.Scan = &result.Scan{Grade: &result.Grade{Grade: g}}
+			return nil
+		}
 	}
 }
 

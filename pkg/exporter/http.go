@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/target"
 	"github.com/certgate/certgate/pkg/truststore"
 )
@@ -96,7 +95,7 @@ func (e *Exporter) serveProbe(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&probeCollector{tgt: target.Redact(raw), sum: sum, took: time.Since(start),
+	reg.MustRegister(&probeCollector{tgt: target.Redact(raw), sum: sum, took: time.Since(start), minGrade: ep.MinGrade,
 		d: newDescs(nil), storeInfo: storeInfoDesc(), load: e.opts.LoadStores})
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, req)
 }
@@ -107,10 +106,11 @@ func (e *Exporter) serveProbe(w http.ResponseWriter, req *http.Request) {
 // only with Options.ProbeAny or a matching Options.ProbeAllow pattern.
 func (e *Exporter) probeEndpoint(raw, module string, hasModule bool) (Endpoint, int, string) {
 	var ep Endpoint
-	configured, isConfigured := e.byTarget[raw]
+	set := e.set.Load()
+	configured, isConfigured := set.byTarget[raw]
 	switch {
 	case hasModule:
-		m, ok := e.opts.Modules[module]
+		m, ok := set.modules[module]
 		if !ok {
 			return ep, http.StatusBadRequest, fmt.Sprintf("module %q is not known: use one of %s, or leave module out", module, strings.Join(e.ModuleNames(), ", "))
 		}
@@ -118,7 +118,7 @@ func (e *Exporter) probeEndpoint(raw, module string, hasModule bool) (Endpoint, 
 	case isConfigured:
 		ep = configured.ep
 	default:
-		ep = e.opts.Modules[""]
+		ep = set.modules[""]
 	}
 	ep.Target, ep.Labels, ep.Where = raw, nil, "/probe"
 	if isConfigured || e.opts.ProbeAny {
@@ -137,7 +137,7 @@ func (e *Exporter) probeEndpoint(raw, module string, hasModule bool) (Endpoint, 
 // ModuleNames returns the names /probe?module= accepts, sorted.
 func (e *Exporter) ModuleNames() []string {
 	var names []string
-	for n := range e.opts.Modules {
+	for n := range e.set.Load().modules {
 		if n != "" {
 			names = append(names, n)
 		}
@@ -150,6 +150,7 @@ func (e *Exporter) ModuleNames() []string {
 type probeCollector struct {
 	tgt       string
 	sum       *Summary
+	minGrade  string
 	took      time.Duration
 	d         *descs
 	storeInfo *prometheus.Desc
@@ -157,7 +158,7 @@ type probeCollector struct {
 }
 
 var (
-	probeSuccessDesc  = prometheus.NewDesc(MetricProbeSuccess, "1 when the target passed (status ok or warn), else 0.", nil, nil)
+	probeSuccessDesc  = prometheus.NewDesc(MetricProbeSuccess, "1 when the target passed (status ok or warn, and a grade not below the least asked), else 0.", nil, nil)
 	probeDurationDesc = prometheus.NewDesc(MetricProbeDuration, "Time the probe took.", nil, nil)
 )
 
@@ -166,12 +167,9 @@ func (c *probeCollector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect sends the probe's metrics.
 func (c *probeCollector) Collect(ch chan<- prometheus.Metric) {
-	ok := 0.0
-	if c.sum.Status == result.StatusOK || c.sum.Status == result.StatusWarn {
-		ok = 1
-	}
-	ch <- prometheus.MustNewConstMetric(probeSuccessDesc, prometheus.GaugeValue, ok)
+	ch <- prometheus.MustNewConstMetric(probeSuccessDesc, prometheus.GaugeValue, boolValue(c.sum.Success()))
 	ch <- prometheus.MustNewConstMetric(probeDurationDesc, prometheus.GaugeValue, c.took.Seconds())
+	c.d.emitGradeMin(ch, c.tgt, nil, c.minGrade)
 	c.d.emitSummary(ch, c.tgt, nil, c.sum)
 	emitStores(ch, c.storeInfo, c.load)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func benchFleet(b *testing.B) *Exporter {
 		b.Fatal(err)
 	}
 	now := time.Now()
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		s.last.Store(&Summary{Status: result.StatusOK, Trusted: map[string]bool{"mozilla": true, "java": true},
 			Expiry: []AddressExpiry{{Address: "192.0.2.1:443", Leaf: now, Earliest: now}}, At: now})
 	}
@@ -102,7 +103,7 @@ func TestSummariesShareVerdicts(t *testing.T) {
 	}
 	e.CheckAll(context.Background())
 	var maps []uintptr
-	for _, s := range e.endpoints {
+	for _, s := range e.states() {
 		sum := s.last.Load()
 		if sum == nil || len(sum.Trusted) != 1 {
 			t.Fatalf("%s: summary %+v, want one store's verdict", s.target, sum)
@@ -115,7 +116,54 @@ func TestSummariesShareVerdicts(t *testing.T) {
 	if maps[0] == maps[2] {
 		t.Errorf("a trusted and an untrusted endpoint share a Trusted map")
 	}
-	if !e.endpoints[0].last.Load().Trusted[f.store.Name] || e.endpoints[2].last.Load().Trusted[f.store.Name] {
-		t.Errorf("verdicts: %v and %v", e.endpoints[0].last.Load().Trusted, e.endpoints[2].last.Load().Trusted)
+	if !e.states()[0].last.Load().Trusted[f.store.Name] || e.states()[2].last.Load().Trusted[f.store.Name] {
+		t.Errorf("verdicts: %v and %v", e.states()[0].last.Load().Trusted, e.states()[2].last.Load().Trusted)
+	}
+}
+
+// TestReloadsKeepNoGarbage: reloads that each rename a tenth of 2,000
+// endpoints (a tenth removed, a tenth added) leave the live heap as it was:
+// nothing of a removed endpoint or a former configuration is kept.
+func TestReloadsKeepNoGarbage(t *testing.T) {
+	const n = 2000
+	version := func(v int) []Endpoint {
+		eps := make([]Endpoint, 0, n)
+		for i := range n {
+			name := fmt.Sprintf("h%05d", i)
+			if v > 0 && i%10 == v%10 {
+				name += fmt.Sprintf("-v%d", v)
+			}
+			eps = append(eps, Endpoint{Target: "https://" + name + ".fleet.test", Labels: map[string]string{"shard": fmt.Sprint(i % 16)}})
+		}
+		return eps
+	}
+	e, err := New(version(0), Options{LoadStores: func() ([]*truststore.Store, error) { return nil, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	heap := func(from, to int) uint64 {
+		for v := from; v <= to; v++ {
+			if _, err := e.Reload(endpoints(version(v)...)); err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range e.states() {
+				if s.last.Load() == nil { // as a check of the new endpoint would
+					s.last.Store(&Summary{Status: result.StatusOK, Trusted: map[string]bool{"mozilla": true},
+						Expiry: []AddressExpiry{{Address: "192.0.2.1:443", Leaf: now, Earliest: now}}, At: now})
+				}
+			}
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		runtime.KeepAlive(e) // what is measured is e's
+		return ms.HeapAlloc
+	}
+	after3 := heap(1, 3)
+	after30 := heap(4, 30)
+	t.Logf("live heap of %d endpoints: %d KiB after 3 reloads, %d KiB after 30", n, after3>>10, after30>>10)
+	if after30 > after3+after3/10 {
+		t.Errorf("the live heap grew from %d KiB after 3 reloads to %d KiB after 30", after3>>10, after30>>10)
 	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
@@ -30,6 +29,10 @@ const (
 	// MetricGrade is the scan's grade as a rank (A+ 7 … F 0, T and M -1),
 	// with the letter as a label.
 	MetricGrade = "certgate_scan_grade"
+	// MetricGradeMin is the least grade asked of the endpoint's scan (its
+	// expect.min_grade) as a rank on MetricGrade's scale, with the letter
+	// as a label: with --scan, for endpoints that set one.
+	MetricGradeMin = "certgate_scan_grade_min"
 	// MetricLastCheck is when the latest check finished, in Unix seconds.
 	MetricLastCheck = "certgate_last_check_timestamp_seconds"
 	// MetricChecks counts the checks made since start.
@@ -44,14 +47,22 @@ const (
 	MetricStoreInfo = "certgate_store_info"
 	// MetricEndpoints is the number of configured endpoints.
 	MetricEndpoints = "certgate_endpoints"
+	// MetricReloadSuccess is 1 when the latest reload of the
+	// configuration succeeded (or none was asked yet), 0 when it failed
+	// and the previous configuration is still in use; named as
+	// Prometheus names its own.
+	MetricReloadSuccess = "certgate_config_last_reload_successful"
+	// MetricReloadTime is when the configuration was last loaded
+	// successfully (at start, or by a reload), in Unix seconds.
+	MetricReloadTime = "certgate_config_last_reload_success_timestamp_seconds"
 )
 
 // MetricNames returns the names of every metric the exporter and /probe
 // give, besides the Go runtime's and the process's.
 func MetricNames() []string {
 	return []string{MetricNotAfter, MetricResultCode, MetricSuccess, MetricTrusted, MetricDuration, MetricGrade,
-		MetricLastCheck, MetricChecks, MetricCheckErrors, MetricSkipped, MetricStoreInfo, MetricEndpoints,
-		MetricProbeSuccess, MetricProbeDuration}
+		MetricGradeMin, MetricLastCheck, MetricChecks, MetricCheckErrors, MetricSkipped, MetricStoreInfo, MetricEndpoints,
+		MetricReloadSuccess, MetricReloadTime, MetricProbeSuccess, MetricProbeDuration}
 }
 
 // LabelPrefix is put before the name of each configured label.
@@ -134,7 +145,7 @@ func GradeRank(g string) float64 {
 
 // descs are the metric descriptions for one set of extra label names.
 type descs struct {
-	notAfter, code, success, trusted, duration, grade, last, checks, errs, skipped *prometheus.Desc
+	notAfter, code, success, trusted, duration, grade, gradeMin, last, checks, errs, skipped *prometheus.Desc
 }
 
 // Help texts of the metrics, shared by the collector and the streamed
@@ -142,16 +153,19 @@ type descs struct {
 const (
 	helpNotAfter  = "notAfter of the leaf (position=leaf) and the earliest of the path to the root (position=earliest) served at each address, in Unix seconds."
 	helpCode      = "The result's code (11235 name mismatch, 11236 expired, 11237 no trusted path, 112xx connection); 0 when the status is ok or warn."
-	helpSuccess   = "1 when the latest check passed (status ok or warn), else 0."
+	helpSuccess   = "1 when the latest check passed (status ok or warn, and with --scan a grade not below the endpoint's expect.min_grade), else 0."
 	helpTrusted   = "1 when the trust store passes the chain for the host, else 0."
 	helpDuration  = "Time the latest check took: connect and handshakes, every address."
 	helpGrade     = "The scan's grade as a rank: A+ 7, A 6, A- 5, B 4, C 3, D 2, E 1, F 0, T and M -1."
+	helpGradeMin  = "The least grade asked of the endpoint (expect.min_grade) as a rank on certgate_scan_grade's scale; a check graded below it fails."
 	helpLast      = "When the latest check finished, in Unix seconds."
 	helpChecks    = "Checks completed since the exporter started."
 	helpErrors    = "Checks whose status was error (no certificate judged: DNS, TCP, handshake)."
 	helpSkipped   = "Checks not started because the previous check of the endpoint was still queued or running."
 	helpStoreInfo = "Trust stores the chains are judged against, with the version of their snapshot."
 	helpEndpoints = "Endpoints in the configuration."
+	helpReloadOK  = "1 when the latest reload of the configuration succeeded, 0 when it failed (the previous configuration is still in use)."
+	helpReloadAt  = "When the configuration was last loaded successfully, in Unix seconds."
 )
 
 func newDescs(extra []string) *descs {
@@ -163,6 +177,7 @@ func newDescs(extra []string) *descs {
 		trusted:  prometheus.NewDesc(MetricTrusted, helpTrusted, l("target", "store"), nil),
 		duration: prometheus.NewDesc(MetricDuration, helpDuration, l("target"), nil),
 		grade:    prometheus.NewDesc(MetricGrade, helpGrade, l("target", "grade"), nil),
+		gradeMin: prometheus.NewDesc(MetricGradeMin, helpGradeMin, l("target", "grade"), nil),
 		last:     prometheus.NewDesc(MetricLastCheck, helpLast, l("target"), nil),
 		checks:   prometheus.NewDesc(MetricChecks, helpChecks, l("target"), nil),
 		errs:     prometheus.NewDesc(MetricCheckErrors, helpErrors, l("target"), nil),
@@ -178,11 +193,7 @@ func (d *descs) emitSummary(ch chan<- prometheus.Metric, tgt string, extra []str
 		ch <- prometheus.MustNewConstMetric(d.notAfter, prometheus.GaugeValue, float64(x.Earliest.Unix()), lv(tgt, x.Address, "earliest")...)
 	}
 	ch <- prometheus.MustNewConstMetric(d.code, prometheus.GaugeValue, float64(s.Code), lv(tgt, string(s.Status))...)
-	ok := 0.0
-	if s.Status == result.StatusOK || s.Status == result.StatusWarn {
-		ok = 1
-	}
-	ch <- prometheus.MustNewConstMetric(d.success, prometheus.GaugeValue, ok, lv(tgt)...)
+	ch <- prometheus.MustNewConstMetric(d.success, prometheus.GaugeValue, boolValue(s.Success()), lv(tgt)...)
 	for store, trusted := range s.Trusted {
 		v := 0.0
 		if trusted {
@@ -197,14 +208,28 @@ func (d *descs) emitSummary(ch chan<- prometheus.Metric, tgt string, extra []str
 	ch <- prometheus.MustNewConstMetric(d.last, prometheus.GaugeValue, float64(s.At.UnixMilli())/1000, lv(tgt)...)
 }
 
+// emitGradeMin sends the least grade asked of an endpoint, if any.
+func (d *descs) emitGradeMin(ch chan<- prometheus.Metric, tgt string, extra []string, min string) {
+	if min != "" {
+		ch <- prometheus.MustNewConstMetric(d.gradeMin, prometheus.GaugeValue, GradeRank(min), append([]string{tgt, min}, extra...)...)
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // collector renders the exporter's latest summaries: an unchecked
 // collector, so an endpoint without a result yet has no series but its
-// counters, and the series are exactly those of the configuration.
+// counters (and its least grade), and the series are exactly those of the
+// configuration in use.
 type collector struct {
-	e         *Exporter
-	d         *descs
-	storeInfo *prometheus.Desc
-	endpoints *prometheus.Desc
+	e                             *Exporter
+	storeInfo                     *prometheus.Desc
+	endpoints, reloadOK, reloadAt *prometheus.Desc
 }
 
 // Describe sends nothing: the collector is unchecked.
@@ -212,16 +237,21 @@ func (c *collector) Describe(chan<- *prometheus.Desc) {}
 
 // Collect sends every endpoint's metrics and the stores' versions.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range c.e.endpoints {
+	set := c.e.set.Load()
+	d := set.descs
+	for _, s := range set.endpoints {
 		lv := func(vals ...string) []string { return append(vals, s.labels...) }
-		ch <- prometheus.MustNewConstMetric(c.d.checks, prometheus.CounterValue, float64(s.checks.Load()), lv(s.target)...)
-		ch <- prometheus.MustNewConstMetric(c.d.errs, prometheus.CounterValue, float64(s.errors.Load()), lv(s.target)...)
-		ch <- prometheus.MustNewConstMetric(c.d.skipped, prometheus.CounterValue, float64(s.skipped.Load()), lv(s.target)...)
+		ch <- prometheus.MustNewConstMetric(d.checks, prometheus.CounterValue, float64(s.checks.Load()), lv(s.target)...)
+		ch <- prometheus.MustNewConstMetric(d.errs, prometheus.CounterValue, float64(s.errors.Load()), lv(s.target)...)
+		ch <- prometheus.MustNewConstMetric(d.skipped, prometheus.CounterValue, float64(s.skipped.Load()), lv(s.target)...)
+		d.emitGradeMin(ch, s.target, s.labels, s.ep.MinGrade)
 		if sum := s.last.Load(); sum != nil {
-			c.d.emitSummary(ch, s.target, s.labels, sum)
+			d.emitSummary(ch, s.target, s.labels, sum)
 		}
 	}
-	ch <- prometheus.MustNewConstMetric(c.endpoints, prometheus.GaugeValue, float64(len(c.e.endpoints)))
+	ch <- prometheus.MustNewConstMetric(c.endpoints, prometheus.GaugeValue, float64(len(set.endpoints)))
+	ch <- prometheus.MustNewConstMetric(c.reloadOK, prometheus.GaugeValue, boolValue(c.e.reloadOK.Load()))
+	ch <- prometheus.MustNewConstMetric(c.reloadAt, prometheus.GaugeValue, float64(c.e.reloadAt.Load()))
 	emitStores(ch, c.storeInfo, c.e.opts.LoadStores)
 }
 
@@ -242,6 +272,8 @@ func storeInfoDesc() *prometheus.Desc {
 // Collector returns the collector of the exporter's metrics, for a
 // registry of the caller's.
 func (e *Exporter) Collector() prometheus.Collector {
-	return &collector{e: e, d: newDescs(e.labelNames), storeInfo: storeInfoDesc(),
-		endpoints: prometheus.NewDesc(MetricEndpoints, helpEndpoints, nil, nil)}
+	return &collector{e: e, storeInfo: storeInfoDesc(),
+		endpoints: prometheus.NewDesc(MetricEndpoints, helpEndpoints, nil, nil),
+		reloadOK:  prometheus.NewDesc(MetricReloadSuccess, helpReloadOK, nil, nil),
+		reloadAt:  prometheus.NewDesc(MetricReloadTime, helpReloadAt, nil, nil)}
 }

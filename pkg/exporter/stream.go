@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/truststore"
 )
 
@@ -166,12 +165,20 @@ type family struct {
 	typ         dto.MetricType
 	extra       int // label pairs a series has besides the endpoint's
 	pairEvery   int // one label pair is made per pairEvery series; 0: none
-	perEndpoint func(sum *Summary) int
+	perEndpoint func(s *state, sum *Summary) int
 	fill        func(a *arena, s *state, sum *Summary)
-	global      func(a *arena, endpoints int, stores []*truststore.Store)
+	global      func(a *arena, g *globals)
 }
 
-func hasSummary(sum *Summary) int {
+// globals are what the exporter-wide families render.
+type globals struct {
+	endpoints int
+	stores    []*truststore.Store
+	reloadOK  bool
+	reloadAt  int64
+}
+
+func hasSummary(_ *state, sum *Summary) int {
 	if sum == nil {
 		return 0
 	}
@@ -182,19 +189,30 @@ func hasSummary(sum *Summary) int {
 // name.
 var families = sortedFamilies([]family{
 	{name: MetricEndpoints, help: helpEndpoints, typ: dto.MetricType_GAUGE,
-		global: func(a *arena, endpoints int, _ []*truststore.Store) {
+		global: func(a *arena, g *globals) {
 			a.reset(dto.MetricType_GAUGE, 1, 0, 0)
-			a.add(dto.MetricType_GAUGE, float64(endpoints), nil, nil, nil)
+			a.add(dto.MetricType_GAUGE, float64(g.endpoints), nil, nil, nil)
+		}},
+	{name: MetricReloadSuccess, help: helpReloadOK, typ: dto.MetricType_GAUGE,
+		global: func(a *arena, g *globals) {
+			a.reset(dto.MetricType_GAUGE, 1, 0, 0)
+			a.add(dto.MetricType_GAUGE, boolValue(g.reloadOK), nil, nil, nil)
+		}},
+	{name: MetricReloadTime, help: helpReloadAt, typ: dto.MetricType_GAUGE,
+		global: func(a *arena, g *globals) {
+			a.reset(dto.MetricType_GAUGE, 1, 0, 0)
+			a.add(dto.MetricType_GAUGE, float64(g.reloadAt), nil, nil, nil)
 		}},
 	{name: MetricStoreInfo, help: helpStoreInfo, typ: dto.MetricType_GAUGE,
-		global: func(a *arena, _ int, stores []*truststore.Store) {
+		global: func(a *arena, g *globals) {
+			stores := g.stores
 			a.reset(dto.MetricType_GAUGE, len(stores), 2*len(stores), 2*len(stores))
 			for _, st := range stores {
 				a.add(dto.MetricType_GAUGE, 1, nil, a.pair(&lnStore, st.Name), a.pair(&lnVersion, st.Version))
 			}
 		}},
 	{name: MetricNotAfter, help: helpNotAfter, typ: dto.MetricType_GAUGE, extra: 2, pairEvery: 2,
-		perEndpoint: func(sum *Summary) int {
+		perEndpoint: func(_ *state, sum *Summary) int {
 			if sum == nil {
 				return 0
 			}
@@ -209,25 +227,21 @@ var families = sortedFamilies([]family{
 			}
 		}},
 	{name: MetricCheckErrors, help: helpErrors, typ: dto.MetricType_COUNTER,
-		perEndpoint: func(*Summary) int { return 1 },
+		perEndpoint: func(*state, *Summary) int { return 1 },
 		fill: func(a *arena, s *state, _ *Summary) {
 			a.add(dto.MetricType_COUNTER, float64(s.errors.Load()), s.pairs, nil, nil)
 		}},
 	{name: MetricSuccess, help: helpSuccess, typ: dto.MetricType_GAUGE, perEndpoint: hasSummary,
 		fill: func(a *arena, s *state, sum *Summary) {
-			ok := 0.0
-			if sum.Status == result.StatusOK || sum.Status == result.StatusWarn {
-				ok = 1
-			}
-			a.add(dto.MetricType_GAUGE, ok, s.pairs, nil, nil)
+			a.add(dto.MetricType_GAUGE, boolValue(sum.Success()), s.pairs, nil, nil)
 		}},
 	{name: MetricSkipped, help: helpSkipped, typ: dto.MetricType_COUNTER,
-		perEndpoint: func(*Summary) int { return 1 },
+		perEndpoint: func(*state, *Summary) int { return 1 },
 		fill: func(a *arena, s *state, _ *Summary) {
 			a.add(dto.MetricType_COUNTER, float64(s.skipped.Load()), s.pairs, nil, nil)
 		}},
 	{name: MetricChecks, help: helpChecks, typ: dto.MetricType_COUNTER,
-		perEndpoint: func(*Summary) int { return 1 },
+		perEndpoint: func(*state, *Summary) int { return 1 },
 		fill: func(a *arena, s *state, _ *Summary) {
 			a.add(dto.MetricType_COUNTER, float64(s.checks.Load()), s.pairs, nil, nil)
 		}},
@@ -244,7 +258,7 @@ var families = sortedFamilies([]family{
 			a.add(dto.MetricType_GAUGE, float64(sum.Code), s.pairs, nil, a.pair(&lnStatus, string(sum.Status)))
 		}},
 	{name: MetricGrade, help: helpGrade, typ: dto.MetricType_GAUGE, extra: 1, pairEvery: 1,
-		perEndpoint: func(sum *Summary) int {
+		perEndpoint: func(_ *state, sum *Summary) int {
 			if sum == nil || sum.Grade == "" {
 				return 0
 			}
@@ -255,8 +269,19 @@ var families = sortedFamilies([]family{
 				a.add(dto.MetricType_GAUGE, GradeRank(sum.Grade), s.pairs, a.pair(&lnGrade, sum.Grade), nil)
 			}
 		}},
+	// The least grade asked is the configuration's: there before a check.
+	{name: MetricGradeMin, help: helpGradeMin, typ: dto.MetricType_GAUGE, extra: 1, pairEvery: 1,
+		perEndpoint: func(s *state, _ *Summary) int {
+			if s.ep.MinGrade == "" {
+				return 0
+			}
+			return 1
+		},
+		fill: func(a *arena, s *state, _ *Summary) {
+			a.add(dto.MetricType_GAUGE, GradeRank(s.ep.MinGrade), s.pairs, a.pair(&lnGrade, s.ep.MinGrade), nil)
+		}},
 	{name: MetricTrusted, help: helpTrusted, typ: dto.MetricType_GAUGE, extra: 1, pairEvery: 1,
-		perEndpoint: func(sum *Summary) int {
+		perEndpoint: func(_ *state, sum *Summary) int {
 			if sum == nil {
 				return 0
 			}
@@ -398,31 +423,33 @@ func acceptsGzip(header string) bool {
 // encode writes the exporter's families to enc, one at a time, in a; only,
 // when not nil, selects families by name.
 func (e *Exporter) encode(enc expfmt.Encoder, a *arena, stores []*truststore.Store, only map[string]bool) error {
-	a.sums = grow(a.sums, len(e.endpoints))
-	for _, s := range e.endpoints {
+	set := e.set.Load()
+	a.sums = grow(a.sums, len(set.endpoints))
+	for _, s := range set.endpoints {
 		a.sums = append(a.sums, s.last.Load())
 	}
 	defer clear(a.sums[:cap(a.sums)]) // keep no summary until the next scrape
-	nLabels := len(e.labelNames) + 1
+	g := &globals{endpoints: len(set.endpoints), stores: stores, reloadOK: e.reloadOK.Load(), reloadAt: e.reloadAt.Load()}
+	nLabels := len(set.labelNames) + 1
 	for i := range families {
 		f := &families[i]
 		if only != nil && !only[f.name] {
 			continue
 		}
 		if f.global != nil {
-			f.global(a, len(e.endpoints), stores)
+			f.global(a, g)
 		} else {
 			n := 0
-			for _, sum := range a.sums {
-				n += f.perEndpoint(sum)
+			for j, s := range set.endpoints {
+				n += f.perEndpoint(s, a.sums[j])
 			}
 			pairs := 0
 			if f.pairEvery > 0 {
 				pairs = n / f.pairEvery
 			}
 			a.reset(f.typ, n, n*(nLabels+f.extra), pairs)
-			for j, s := range e.endpoints {
-				if sum := a.sums[j]; f.perEndpoint(sum) > 0 {
+			for j, s := range set.endpoints {
+				if sum := a.sums[j]; f.perEndpoint(s, sum) > 0 {
 					f.fill(a, s, sum)
 				}
 			}

@@ -22,12 +22,19 @@ import (
 // syntheticFleet returns an exporter of n endpoints whose latest summaries
 // are set as checks would leave them, in every shape the metrics take: no
 // check yet, an error without a certificate, one or two addresses, both
-// stores or one, a grade or none, configured labels or none.
+// stores or one, a grade or none, below the least asked or not,
+// configured labels or none.
 func syntheticFleet(t testing.TB, n int) *Exporter {
 	t.Helper()
 	var eps []Endpoint
 	for i := range n {
 		ep := Endpoint{Target: fmt.Sprintf("https://h%05d.fleet.test", n-i), Where: fmt.Sprintf("line %d", i)}
+		switch i % 3 {
+		case 1:
+			ep.MinGrade = "A"
+		case 2:
+			ep.MinGrade = "B"
+		}
 		switch i % 4 {
 		case 0:
 			ep.Labels = map[string]string{"shard": fmt.Sprint(i % 16), "Team-Name": "payments"}
@@ -44,7 +51,7 @@ func syntheticFleet(t testing.TB, n int) *Exporter {
 		t.Fatal(err)
 	}
 	at := testpki.Epoch
-	for i, s := range e.endpoints {
+	for i, s := range e.states() {
 		leaf, earliest := at.AddDate(0, 0, i%400), at.AddDate(0, 0, i%300)
 		var sum *Summary
 		switch i % 5 {
@@ -62,6 +69,9 @@ func syntheticFleet(t testing.TB, n int) *Exporter {
 		case 4:
 			sum = &Summary{Status: result.StatusWarn, Trusted: map[string]bool{"mozilla": true},
 				Expiry: []AddressExpiry{{Address: "198.51.100.7:8443", Leaf: leaf, Earliest: leaf}}, Grade: "A+", At: at}
+		}
+		if sum != nil && sum.Grade != "" && i%2 == 0 {
+			sum.BelowMinGrade = true
 		}
 		if sum != nil {
 			s.last.Store(sum)
@@ -144,7 +154,7 @@ func TestStreamedMetricsEqualRegistry(t *testing.T) {
 	for _, fleet := range []struct {
 		name string
 		e    *Exporter
-	}{{"checked", checked}, {"synthetic", syntheticFleet(t, 300)}, {"none", syntheticFleet(t, 0)}} {
+	}{{"checked", checked}, {"synthetic", syntheticFleet(t, 300)}, {"none", syntheticFleet(t, 0)}, {"reloaded", reloadedFleet(t)}} {
 		for _, format := range formats {
 			t.Run(fleet.name+"/"+format.name, func(t *testing.T) {
 				wantRec, want := get(t, registryHandler(fleet.e), certgateOnly(), format.hdr)
@@ -160,6 +170,37 @@ func TestStreamedMetricsEqualRegistry(t *testing.T) {
 			})
 		}
 	}
+}
+
+// reloadedFleet is a synthetic fleet reloaded with some of its endpoints
+// (without one of its label names) and some new ones, then reloaded with a
+// bad configuration (the previous one goes on, the gauge is 0).
+func reloadedFleet(t *testing.T) *Exporter {
+	e := syntheticFleet(t, 300)
+	var eps []Endpoint
+	for i, s := range e.states() {
+		if i%2 == 1 {
+			continue
+		}
+		ep := s.ep
+		ep.Labels = map[string]string{}
+		for j, k := range e.set.Load().labelKeys {
+			if v := s.labels[j]; v != "" && k != "zone" {
+				ep.Labels[k] = v
+			}
+		}
+		eps = append(eps, ep)
+	}
+	for i := range 20 {
+		eps = append(eps, Endpoint{Target: fmt.Sprintf("https://new%02d.fleet.test", i), MinGrade: "C", Labels: map[string]string{"role": "new"}})
+	}
+	if _, err := e.Reload(endpoints(eps...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Reload(endpoints(eps[0], eps[0])); err == nil {
+		t.Fatal("a reload with a duplicate endpoint succeeded")
+	}
+	return e
 }
 
 // TestMetricsKeepsRuntime: /metrics still has the Go runtime's and the

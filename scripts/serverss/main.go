@@ -6,11 +6,15 @@
 // resident set size (VmHWM and VmRSS of /proc/PID/status, Linux) and the
 // size of one scrape. With -before, another certgate binary (an older
 // build) is measured first against the same server and configuration, and
-// the ratios of the two are printed.
+// the ratios of the two are printed. With -reloads, certgate serve is
+// then sent SIGHUP that many times, each time with a tenth of the
+// endpoints renamed (a tenth removed, a tenth added, the rest kept), and
+// its memory is measured again once each reload has taken effect.
 //
 //	go run ./scripts/serverss                   # 10000 endpoints, 2 rounds
 //	go run ./scripts/serverss -n 10 -rounds 1   # the baseline
 //	go run ./scripts/serverss -before ./certgate-old
+//	go run ./scripts/serverss -rounds 1 -reloads 5
 package main
 
 import (
@@ -29,6 +33,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/certgate/certgate/internal/testpki"
@@ -41,11 +46,30 @@ func main() {
 	rounds := flag.Int("rounds", 2, "wait until every endpoint was checked this many times")
 	bin := flag.String("bin", "", "the certgate binary (default: built from ./cmd/certgate)")
 	before := flag.String("before", "", "a certgate binary to measure first, for ratios (such as one built from an older commit)")
+	flag.IntVar(&reloads, "reloads", 0, "then send SIGHUP this many times, each with a tenth of the endpoints renamed, and measure again")
 	flag.Parse()
 	if err := run(*n, *conc, *interval, *rounds, *bin, *before); err != nil {
 		fmt.Fprintln(os.Stderr, "serverss:", err)
 		os.Exit(1)
 	}
+}
+
+// reloads is -reloads.
+var reloads int
+
+// writeConfig writes the configuration of n endpoints on port; in version
+// v > 0, the endpoints whose number ends in v%10 are renamed.
+func writeConfig(path string, n int, port string, v int) error {
+	var b strings.Builder
+	b.WriteString("endpoints:\n")
+	for i := range n {
+		name := fmt.Sprintf("h%05d", i)
+		if v > 0 && i%10 == v%10 {
+			name += fmt.Sprintf("-v%d", v)
+		}
+		fmt.Fprintf(&b, "  - target: https://%s.fleet.test:%s\n    resolve: 127.0.0.1\n    labels: {shard: s%d}\n", name, port, i%16)
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
 func run(n, conc int, interval time.Duration, rounds int, bin, before string) error {
@@ -97,25 +121,22 @@ func run(n, conc int, interval time.Duration, rounds int, bin, before string) er
 		return err
 	}
 	cfg := filepath.Join(work, "certgate.yaml")
-	var b strings.Builder
-	b.WriteString("endpoints:\n")
-	for i := range n {
-		fmt.Fprintf(&b, "  - target: https://h%05d.fleet.test:%s\n    resolve: 127.0.0.1\n    labels: {shard: s%d}\n", i, port, i%16)
-	}
-	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
+	if err := writeConfig(cfg, n, port, 0); err != nil {
 		return err
 	}
 
 	var old *measure
 	if before != "" {
 		fmt.Printf("before: %s\n", before)
-		if old, err = serve(before, cfg, store, n, conc, interval, rounds); err != nil {
+		if old, err = serve(before, cfg, store, n, conc, interval, rounds, nil); err != nil {
 			return err
 		}
 		old.print()
 		fmt.Printf("after: %s\n", bin)
 	}
-	m, err := serve(bin, cfg, store, n, conc, interval, rounds)
+	m, err := serve(bin, cfg, store, n, conc, interval, rounds, func(cmd *exec.Cmd, addr string) error {
+		return reload(cmd, addr, cfg, n, port)
+	})
 	if err != nil {
 		return err
 	}
@@ -139,9 +160,46 @@ func (m *measure) print() {
 	fmt.Printf("one /metrics scrape: %d KiB in %s\n", m.size>>10, m.scrape.Round(time.Millisecond))
 }
 
+// reload sends the certgate serve of cmd -reloads SIGHUPs, each with the
+// next version of the configuration, and waits for each to take effect (an
+// endpoint of the new version in /metrics); it prints the memory after
+// each.
+func reload(cmd *exec.Cmd, addr, cfg string, n int, port string) error {
+	for v := 1; v <= reloads; v++ {
+		if err := writeConfig(cfg, n, port, v); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			return err
+		}
+		want := fmt.Sprintf("-v%d.fleet.test", v)
+		for {
+			body, err := get("http://" + addr + "/metrics?name[]=certgate_checks_total")
+			if err != nil {
+				return err
+			}
+			if strings.Contains(body, want) {
+				break
+			}
+			if time.Since(t0) > 2*time.Minute {
+				return fmt.Errorf("reload %d did not take effect within 2 minutes", v)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		hwm, rss, err := memory(cmd.Process.Pid)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("reload %d: in effect after %s, peak RSS %d MiB, current RSS %d MiB\n", v, time.Since(t0).Round(10*time.Millisecond), hwm>>10, rss>>10)
+	}
+	return nil
+}
+
 // serve runs bin's certgate serve on cfg until every endpoint was checked
-// rounds times, scraping /metrics every 2s, and measures it.
-func serve(bin, cfg, store string, n, conc int, interval time.Duration, rounds int) (*measure, error) {
+// rounds times, scraping /metrics every 2s, and measures it; then, when
+// set, it calls after (the reloads) and measures again.
+func serve(bin, cfg, store string, n, conc int, interval time.Duration, rounds int, after func(cmd *exec.Cmd, addr string) error) (*measure, error) {
 	cmd := exec.Command(bin, "serve", "--config", cfg, "--store", store, "--listen", "127.0.0.1:0",
 		"--interval", interval.String(), "-c", strconv.Itoa(conc), "--timeout", "10s")
 	stderr, err := cmd.StderrPipe()
@@ -186,6 +244,16 @@ func serve(bin, cfg, store string, n, conc int, interval time.Duration, rounds i
 	m.elapsed = time.Since(start)
 	if m.hwm, m.rss, err = memory(cmd.Process.Pid); err != nil {
 		return nil, err
+	}
+	if after != nil && reloads > 0 {
+		m.print()
+		if err := after(cmd, addr); err != nil {
+			return nil, err
+		}
+		if m.hwm, m.rss, err = memory(cmd.Process.Pid); err != nil {
+			return nil, err
+		}
+		fmt.Printf("after %d reloads:\n", reloads)
 	}
 	return m, nil
 }
