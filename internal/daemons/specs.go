@@ -417,7 +417,9 @@ seccomp_sandbox=NO
 // setupNnrpd runs INN's reader daemon standalone (nnrpd -D -f) with an
 // inn.conf of its own (INNCONF) over an empty news spool: it offers
 // STARTTLS from tlscertfile and tlskeyfile. As root it drops to the news
-// user, which then owns the directory.
+// user, which then owns the directory. nnrpdloadlimit 0: by default nnrpd
+// turns readers away ("400 load at 17, try later") when the load average
+// passes 16, as on a busy test machine.
 func setupNnrpd(e *env) (*exec.Cmd, error) {
 	if err := e.mkdirs("etc", "db", "run", "log", "tmp", "spool/overview", "spool/articles", "spool/incoming", "spool/outgoing", "spool/archive"); err != nil {
 		return nil, err
@@ -466,6 +468,7 @@ pathoutgoing: {{dir}}/spool/outgoing
 patharchive: {{dir}}/spool/archive
 tlscertfile: {{cert}}
 tlskeyfile: {{key}}
+nnrpdloadlimit: 0
 `, map[string]string{"dir": e.dir, "name": e.name, "cert": e.cert, "key": e.key, "domain": domainOf(e.name)})
 	if err := e.write("inn.conf", conf); err != nil {
 		return nil, err
