@@ -78,7 +78,7 @@ func (s *scanner) handshakeOn(ctx context.Context, cfg *tls.Config, wrap func(ne
 	if wrap != nil {
 		raw = wrap(raw)
 	}
-	conn := tls.Client(raw, cfg)
+	conn := tls.Client(raw, s.withALPN(cfg))
 	if err := conn.HandshakeContext(ctx); err != nil {
 		return false // Go lacks the server's suites or groups: not the server's failure
 	}
@@ -183,16 +183,6 @@ func (s *scanner) getHSTS(conn *tls.Conn) *result.HSTS {
 		return nil
 	}
 	return ParseHSTS(v[0])
-}
-
-// alpn13 reports whether a TLS 1.3 server selects proto.
-func (s *scanner) alpn13(ctx context.Context, proto string) bool {
-	got := false
-	s.handshake(ctx, &tls.Config{ServerName: s.t.ServerName, InsecureSkipVerify: true, // scan facts only
-		MinVersion: tls.VersionTLS13, NextProtos: []string{proto}}, func(conn *tls.Conn) {
-		got = conn.ConnectionState().NegotiatedProtocol == proto
-	})
-	return got
 }
 
 // VerifyWith returns a VerifyChain for Options that accepts a chain
