@@ -347,7 +347,7 @@ func (s *scanner) run(ctx context.Context) Report {
 		problems = append(problems, result.Problem{ID: result.ProblemScanIncomplete, Severity: result.SeverityInfo, Cert: -1,
 			Message: fmt.Sprintf("%d of %d scan connections failed (%s%s): parts of the report may be missing; retry with a longer --timeout or a lower -c", len(s.failures), sc.Probes, strings.Join(fails, "; "), more)})
 	}
-	if p, ok := s.nothingFound(ssl2, supported, all); ok {
+	if p, ok := s.nothingFound(ssl2, supported, all); ok && ctx.Err() == nil {
 		problems = append(problems, p)
 	}
 	return Report{Scan: sc, OCSPStaple: staple, Problems: problems}
