@@ -23,6 +23,7 @@ import (
 	"github.com/certgate/certgate/pkg/revocation"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/scan"
+	"github.com/certgate/certgate/pkg/starttls"
 	"github.com/certgate/certgate/pkg/target"
 )
 
@@ -169,6 +170,7 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 			ServerName: sni,
 			Host:       t.Host,
 			HTTPS:      t.StartTLS == "" && (t.Scheme == "" || t.Scheme == "https"),
+			ALPN:       starttls.ALPN(t.StartTLS),
 		}, scan.Options{
 			Timeout:     cfg.Probe.Timeout,
 			MaxBytes:    cfg.Probe.MaxHandshakeBytes,
@@ -176,6 +178,7 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 			Certs:       certs,
 			Slots:       slots,
 			VerifyChain: storeVerifier(cfg, t.Host),
+			Negotiated:  negotiated(obs),
 		})
 		r.Scan = rep.Scan
 		problems := rep.Problems
@@ -196,6 +199,14 @@ func (so *scanOptions) stage(cfg *runner.Config) func(context.Context, target.Ta
 		}
 		return problems
 	}
+}
+
+// negotiated is the version of the handshake check completed, "" when none.
+func negotiated(obs probe.Observation) string {
+	if obs.TLS == nil {
+		return ""
+	}
+	return obs.TLS.Version
 }
 
 // storeVerifier accepts a chain that one of the run's stores trusts for

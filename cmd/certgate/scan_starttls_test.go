@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certgate/certgate/internal/starttlsfake"
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/starttls"
 )
 
 // smtpServer is an SMTP server on loopback that offers STARTTLS, upgrades
@@ -116,5 +118,41 @@ func TestScanStartTLSSendsNoHTTP(t *testing.T) {
 	}
 	if n := afterTLS.Load(); n != 0 {
 		t.Errorf("%d scan connections sent data after the TLS handshake (an HTTP request over SMTP); want none", n)
+	}
+}
+
+// TestScanPostgresDirect: certgate scan of PostgreSQL 17's direct TLS,
+// whose server closes every hello without the ALPN protocol "postgresql",
+// offers it in every probe: protocols, suites, a client simulation, ALPN
+// and a grade, with no scan-incomplete problem.
+func TestScanPostgresDirect(t *testing.T) {
+	p := newPKI(t, "Postgres")
+	cfg := &tls.Config{Certificates: []tls.Certificate{p.inter.Leaf(t).TLSCert(p.inter.Cert)}}
+	addr := starttlsfake.Start(t, starttlsfake.Config{Proto: starttls.PostgresDirect, TLS: cfg})
+	_, port, _ := net.SplitHostPort(addr)
+	code, out, errOut := cli(t, "", "scan", "-o", "json", epochArg, "--store", p.store, "--clients", "openssl-3",
+		"--resolve=example.test:"+port+":127.0.0.1", "postgres://example.test:"+port+"/?sslnegotiation=direct")
+	rs := decode(t, out, errOut)
+	if len(rs) != 1 || rs[0].Scan == nil {
+		t.Fatalf("want one result with a scan\nstdout: %s\nstderr: %s", out, errOut)
+	}
+	r, s := rs[0], rs[0].Scan
+	if r.Status != result.StatusOK || code != 0 || r.StartTLS != starttls.PostgresDirect {
+		t.Errorf("status %s, exit %d, starttls %q, problems %v; want ok, 0, %s", r.Status, code, r.StartTLS, problemIDs(r), starttls.PostgresDirect)
+	}
+	supported := map[string]bool{}
+	for _, ps := range s.Protocols {
+		supported[ps.Version] = ps.Supported
+	}
+	if !supported["TLS 1.3"] || !supported["TLS 1.2"] || len(s.CipherSuites) == 0 || s.Grade == nil {
+		t.Errorf("protocols %+v, %d suites, grade %+v; want TLS 1.3 and 1.2, suites and a grade", s.Protocols, len(s.CipherSuites), s.Grade)
+	}
+	if len(s.Clients) != 1 || !s.Clients[0].OK || strings.Join(s.Features.ALPN, ",") != "postgresql" {
+		t.Errorf("client simulations %+v, ALPN %v; want openssl-3 ok and ALPN postgresql", s.Clients, s.Features.ALPN)
+	}
+	for _, pr := range r.Problems {
+		if pr.ID == result.ProblemScanIncomplete {
+			t.Errorf("problem %s: %s", pr.ID, pr.Message)
+		}
 	}
 }

@@ -58,6 +58,12 @@ type Config struct {
 	// Domain, when set, is the only XMPP domain the server hosts: a stream
 	// to another is refused with host-unknown.
 	Domain string
+	// BareGreeting makes the IMAP greeting carry no [CAPABILITY] code, so
+	// that a client must ask with CAPABILITY.
+	BareGreeting bool
+	// OnCommand, when set, is called with each command line a client of a
+	// line-based dialect sends before TLS, without its line ending.
+	OnCommand func(line string)
 }
 
 // Start runs a fake server until the test ends and returns its address.
@@ -164,7 +170,11 @@ func (s *session) write(text string) { _, _ = io.WriteString(s.c, text) }
 // readLine reads one command line.
 func (s *session) readLine() string {
 	l, _ := s.r.ReadString('\n')
-	return strings.TrimRight(l, "\r\n")
+	l = strings.TrimRight(l, "\r\n")
+	if s.cfg.OnCommand != nil && l != "" {
+		s.cfg.OnCommand(l)
+	}
+	return l
 }
 
 // huge sends a line that never ends, until the peer goes away.
@@ -221,7 +231,11 @@ func (s *session) imap() bool {
 	if s.cfg.Mode == NotOffered {
 		caps = "IMAP4rev1 AUTH=PLAIN"
 	}
-	if !s.greet("* OK [CAPABILITY " + caps + "] fake IMAP ready") {
+	greeting := "* OK [CAPABILITY " + caps + "] fake IMAP ready"
+	if s.cfg.BareGreeting {
+		greeting = "* OK fake IMAP ready"
+	}
+	if !s.greet(greeting) {
 		return false
 	}
 	for {

@@ -78,7 +78,7 @@ func (s *scanner) handshakeOn(ctx context.Context, cfg *tls.Config, wrap func(ne
 	if wrap != nil {
 		raw = wrap(raw)
 	}
-	conn := tls.Client(raw, cfg)
+	conn := tls.Client(raw, s.withALPN(cfg))
 	if err := conn.HandshakeContext(ctx); err != nil {
 		return false // Go lacks the server's suites or groups: not the server's failure
 	}

@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/ecdsa"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -45,6 +46,12 @@ type Target struct {
 	Host string
 	// HTTPS asks for the Strict-Transport-Security header with one GET /.
 	HTTPS bool
+	// ALPN, when set, are the application protocols every hello of the
+	// scan offers (the wire-level probes, the replayed client hellos and
+	// the crypto/tls handshakes), for a server that refuses a hello
+	// without them: PostgreSQL's direct TLS wants "postgresql"
+	// (starttls.ALPN). Nil offers none, except where ALPN is probed.
+	ALPN []string
 }
 
 // Options bound a scan.
@@ -71,6 +78,12 @@ type Options struct {
 	// VerifyChain decides whether the HSTS request may be sent over a
 	// connection that presented certs (leaf first). Nil sends no request.
 	VerifyChain func(certs []*x509.Certificate) error
+	// Negotiated is the protocol version ("TLS 1.3") of a handshake check
+	// completed with the server before the scan, "" when none did. When
+	// it is set and every protocol probe of the scan fails, the report
+	// is empty for a reason of the scan's own: a scan-incomplete warning
+	// says so, instead of a server that speaks no TLS.
+	Negotiated string
 }
 
 // DefaultConcurrency is the default number of a scan's connections in
@@ -110,6 +123,8 @@ type scanner struct {
 	tlsSCTs     int
 	legacySeen  bool
 	renegSeen   bool
+	// versionWhy is why the first probe of each version found nothing.
+	versionWhy map[uint16]string
 }
 
 // Run scans t. It always returns a report; what could not be learnt is
@@ -134,7 +149,7 @@ func Run(ctx context.Context, t Target, o Options) Report {
 	if sem == nil {
 		sem = make(chan struct{}, o.Concurrency)
 	}
-	s := &scanner{t: t, o: o, sem: sem}
+	s := &scanner{t: t, o: o, sem: sem, versionWhy: map[uint16]string{}}
 	return s.run(ctx)
 }
 
@@ -332,7 +347,50 @@ func (s *scanner) run(ctx context.Context) Report {
 		problems = append(problems, result.Problem{ID: result.ProblemScanIncomplete, Severity: result.SeverityInfo, Cert: -1,
 			Message: fmt.Sprintf("%d of %d scan connections failed (%s%s): parts of the report may be missing; retry with a longer --timeout or a lower -c", len(s.failures), sc.Probes, strings.Join(fails, "; "), more)})
 	}
+	if p, ok := s.nothingFound(ssl2, supported, all); ok && ctx.Err() == nil {
+		problems = append(problems, p)
+	}
 	return Report{Scan: sc, OCSPStaple: staple, Problems: problems}
+}
+
+// nothingFound is the warning of a scan whose every protocol probe failed
+// although check completed a handshake with the server: the empty report
+// (no protocol, suite or grade) is the scan's failure, not the server's
+// configuration. Called with s.mu held.
+func (s *scanner) nothingFound(ssl2 bool, supported map[uint16]bool, all []uint16) (result.Problem, bool) {
+	if s.o.Negotiated == "" || ssl2 {
+		return result.Problem{}, false
+	}
+	for _, v := range all {
+		if supported[v] {
+			return result.Problem{}, false
+		}
+	}
+	var why []string
+	for _, v := range all {
+		if w := s.versionWhy[v]; w != "" {
+			why = append(why, tlswire.VersionName(v)+": "+w)
+		}
+	}
+	hint := "the server may want what the scan's hellos do not send (an ALPN protocol, a client certificate) or may limit connections: retry with a lower -c"
+	if len(s.t.ALPN) > 0 {
+		hint = "the scan's hellos offered ALPN " + strings.Join(s.t.ALPN, ", ") + "; the server may want a client certificate or may limit connections: retry with a lower -c"
+	}
+	return result.Problem{ID: result.ProblemScanIncomplete, Severity: result.SeverityWarn, Cert: -1,
+		Message: fmt.Sprintf("check negotiated %s with the server, but every protocol probe of the scan failed (%s), so no protocol, suite or grade is reported; %s",
+			s.o.Negotiated, strings.Join(why, "; "), hint)}, true
+}
+
+// withALPN returns cfg for a crypto/tls handshake of the scan: when the
+// target needs ALPN protocols that cfg does not offer, a copy offering
+// the target's.
+func (s *scanner) withALPN(cfg *tls.Config) *tls.Config {
+	if len(s.t.ALPN) == 0 || !slices.ContainsFunc(s.t.ALPN, func(p string) bool { return !slices.Contains(cfg.NextProtos, p) }) {
+		return cfg
+	}
+	cfg = cfg.Clone()
+	cfg.NextProtos = slices.Clone(s.t.ALPN)
+	return cfg
 }
 
 // classesOf splits suites by key exchange class, keeping their order.
@@ -521,7 +579,11 @@ func (s *scanner) observe(ctx context.Context, f *tlswire.Flight, err error, hel
 		s.staple = f.OCSPResponse
 	}
 	if kx := f.KeyExchange; kx != nil {
-		if kx.Kind == tlswire.KeyExchangeDHE && kx.DHBits > 0 && (s.dhBits == 0 || kx.DHBits < s.dhBits) {
+		// Anonymous DH is left out: dh_bits is the group of the
+		// authenticated key exchanges (a server may pick a smaller group
+		// for DH_anon, as OpenSSL's automatic choice does).
+		if kx.Kind == tlswire.KeyExchangeDHE && kx.DHBits > 0 && Attributes(sh.CipherSuite).Auth != "anon" &&
+			(s.dhBits == 0 || kx.DHBits < s.dhBits) {
 			s.dhBits = kx.DHBits
 		}
 		if kx.Kind == tlswire.KeyExchangeECDHE && hello != nil && !slices.Contains(hello.Groups(), kx.Group) {
@@ -572,6 +634,9 @@ var (
 // helloSpec is the ClientHello of a probe at version v offering suites.
 func (s *scanner) helloSpec(v uint16, suites []uint16) tlswire.Spec {
 	spec := tlswire.Spec{MinVersion: v, MaxVersion: v, CipherSuites: suites}
+	if v > tlswire.VersionSSL30 {
+		spec.ALPN = s.t.ALPN
+	}
 	switch {
 	case v == tlswire.VersionSSL30:
 		// No extensions: SSL 3.0 has none.
@@ -598,15 +663,29 @@ func (s *scanner) helloSpec(v uint16, suites []uint16) tlswire.Spec {
 // pick offers suites at version v and returns the suite the server
 // selected at that version; ok is false when it selected none.
 func (s *scanner) pick(ctx context.Context, spec tlswire.Spec) (uint16, bool) {
+	cs, why := s.pickWhy(ctx, spec)
+	return cs, why == ""
+}
+
+// pickWhy is pick saying why the server selected nothing ("" when it
+// selected a suite at the hello's version).
+func (s *scanner) pickWhy(ctx context.Context, spec tlswire.Spec) (uint16, string) {
 	h, err := tlswire.Build(spec)
 	if err != nil {
-		return 0, false
+		return 0, err.Error()
 	}
 	f, err := s.exchange(ctx, h)
-	if err != nil || f == nil || f.ServerHello == nil || f.ServerHello.Version != spec.MaxVersion {
-		return 0, false
+	switch {
+	case errors.Is(err, tlswire.ErrClosed):
+		return 0, "the server closed the connection"
+	case err != nil:
+		return 0, rootCause(err)
+	case f == nil || f.ServerHello == nil:
+		return 0, "no ServerHello"
+	case f.ServerHello.Version != spec.MaxVersion:
+		return 0, "the server answered with " + tlswire.VersionName(f.ServerHello.Version)
 	}
-	return f.ServerHello.CipherSuite, true
+	return f.ServerHello.CipherSuite, ""
 }
 
 // enumerateVersion finds the suites the server accepts at v: one hello
@@ -615,8 +694,14 @@ func (s *scanner) pick(ctx context.Context, spec tlswire.Spec) (uint16, bool) {
 // class, the classes side by side.
 func (s *scanner) enumerateVersion(ctx context.Context, v uint16) [][]uint16 {
 	suites := SuitesFor(v)
-	cs, ok := s.pick(ctx, s.helloSpec(v, suites))
-	if !ok || !slices.Contains(suites, cs) {
+	cs, why := s.pickWhy(ctx, s.helloSpec(v, suites))
+	if why == "" && !slices.Contains(suites, cs) {
+		why = "the server selected a suite that was not offered"
+	}
+	if why != "" {
+		s.mu.Lock()
+		s.versionWhy[v] = why
+		s.mu.Unlock()
 		return nil
 	}
 	rest := slices.DeleteFunc(suites, func(id uint16) bool { return id == cs })
@@ -919,45 +1004,6 @@ func (s *scanner) features(ctx context.Context, v uint16, suites []uint16) featu
 	for _, e := range f.ServerHello.Extensions {
 		if e.Type == extHeartbeat {
 			out.heartbeat = true
-		}
-	}
-	return out
-}
-
-// alpn offers h2 and http/1.1, each on its own, and lists those the
-// server selects.
-func (s *scanner) alpn(ctx context.Context, supported map[uint16]bool, highest12 uint16, perClass [][][]uint16, all []uint16) []string {
-	out := []string{}
-	if highest12 == 0 && !supported[tlswire.VersionTLS13] {
-		return out
-	}
-	protos := []string{"h2", "http/1.1"}
-	got := make([]bool, len(protos))
-	var wg sync.WaitGroup
-	for i, p := range protos {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if highest12 == 0 {
-				// TLS 1.3 only: the choice is encrypted, so a real
-				// handshake reads it.
-				got[i] = s.alpn13(ctx, p)
-				return
-			}
-			spec := s.helloSpec(highest12, flatten(perClass[slices.Index(all, highest12)]))
-			spec.ALPN = []string{p}
-			h, err := tlswire.Build(spec)
-			if err != nil {
-				return
-			}
-			f, err := s.exchange(ctx, h)
-			got[i] = err == nil && f.ServerHello != nil && f.ServerHello.ALPN == p
-		}()
-	}
-	wg.Wait()
-	for i, p := range protos {
-		if got[i] {
-			out = append(out, p)
 		}
 	}
 	return out

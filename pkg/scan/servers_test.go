@@ -145,6 +145,13 @@ func TestScanOpenSSL(t *testing.T) {
 			[]string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0", "-dhparam", dh1024},
 			expect{protocols: []string{"TLS 1.2"}, dhBits: 1024,
 				suites: map[string][]string{"TLS 1.2": {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"}}}},
+		// Without -dhparam OpenSSL sizes DH itself: 2048 bits for DHE-RSA
+		// with a 2048-bit key, 1024 bits for DH_anon with AES-128. dh_bits
+		// is the authenticated exchange's, as sslscan reports it.
+		{"DHE-RSA 2048 beside ADH 1024", testpki.RSA(2048),
+			[]string{"-tls1_2", "-cipher", "DHE-RSA-AES128-GCM-SHA256:ADH-AES128-GCM-SHA256:@SECLEVEL=0"},
+			expect{protocols: []string{"TLS 1.2"}, dhBits: 2048,
+				suites: map[string][]string{"TLS 1.2": {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_DH_anon_WITH_AES_128_GCM_SHA256"}}}},
 		{"TLS 1.0 only", testpki.RSA(2048),
 			[]string{"-tls1", "-cipher", "AES128-SHA:ECDHE-RSA-AES256-SHA:@SECLEVEL=0"},
 			expect{protocols: []string{"TLS 1.0"},
@@ -152,6 +159,13 @@ func TestScanOpenSSL(t *testing.T) {
 		{"TLS 1.3 only: ALPN and tickets read from real handshakes", testpki.RSA(2048),
 			[]string{"-tls1_3", "-alpn", "h2,http/1.1"},
 			expect{protocols: []string{"TLS 1.3"}, alpn: []string{"h2", "http/1.1"}, tickets: yes()}},
+		// The server's order, not the order offered; protocols beyond HTTP.
+		{"TLS 1.2: ALPN beyond HTTP, in the server's order", testpki.RSA(2048),
+			[]string{"-tls1_2", "-alpn", "imap,acme-tls/1,http/1.1,xmpp-client,h2,mqtt"},
+			expect{protocols: []string{"TLS 1.2"}, alpn: []string{"imap", "acme-tls/1", "http/1.1", "xmpp-client", "h2", "mqtt"}}},
+		{"TLS 1.3 only: ALPN beyond HTTP, in the server's order", testpki.RSA(2048),
+			[]string{"-tls1_3", "-alpn", "postgresql,dot,http/1.1"},
+			expect{protocols: []string{"TLS 1.3"}, alpn: []string{"postgresql", "dot", "http/1.1"}}},
 		{"TLS 1.0 to 1.3: fallback SCSV, secure renegotiation", testpki.RSA(2048),
 			[]string{"-min_protocol", "TLSv1", "-cipher", "ALL:@SECLEVEL=0"},
 			expect{protocols: []string{"TLS 1.3", "TLS 1.2", "TLS 1.1", "TLS 1.0"}, fallback: yes(), secReneg: yes()}},
@@ -199,12 +213,13 @@ func TestScanNginx(t *testing.T) {
 					"TLS 1.2": {"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
 				},
 				groups: []string{"x25519", "secp384r1"}, dhBits: 2048, tickets: no(), ids: yes(),
-				hsts: &result.HSTS{MaxAge: 31536000, IncludeSubdomains: true}, alpn: []string{"http/1.1"}}},
+				// nginx selects HTTP/1.0 and 0.9 too when offered.
+				hsts: &result.HSTS{MaxAge: 31536000, IncludeSubdomains: true}, alpn: []string{"http/1.1", "http/1.0", "http/0.9"}}},
 		{"TLS 1.2 with tickets and h2, no HSTS", tlsservers.Nginx{Listen: "http2", Conf: `
         ssl_protocols TLSv1.2;
         ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;
         ssl_session_tickets on;`},
-			expect{protocols: []string{"TLS 1.2"}, tickets: yes(), ids: no(), noHSTS: true, alpn: []string{"h2", "http/1.1"},
+			expect{protocols: []string{"TLS 1.2"}, tickets: yes(), ids: no(), noHSTS: true, alpn: []string{"h2", "http/1.1", "http/1.0", "http/0.9"},
 				suites: map[string][]string{"TLS 1.2": {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}}},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,10 @@ func (s *scanner) simulate(ctx context.Context, p *clients.Profile) result.Clien
 	if err != nil {
 		return failed("the recorded hello cannot be replayed: " + err.Error())
 	}
+	if len(s.t.ALPN) > 0 {
+		// The client, pointed at this service, offers its protocol.
+		h.Extensions = withALPN(h.Extensions, s.t.ALPN)
+	}
 	f, err := s.exchange(ctx, h)
 	var al *tlswire.AlertError
 	switch {
@@ -63,3 +67,29 @@ func displayName(p *clients.Profile) string {
 	}
 	return strings.TrimSpace(name + " " + ver)
 }
+
+// withALPN returns exts with the ALPN extension offering protos: the
+// recorded one replaced in place, else a new one before a padding or
+// pre_shared_key extension (which must stay last), else at the end.
+func withALPN(exts []tlswire.Extension, protos []string) []tlswire.Extension {
+	ext := tlswire.ALPNExtension(protos)
+	out := make([]tlswire.Extension, 0, len(exts)+1)
+	at := len(exts)
+	for i, e := range exts {
+		if e.Type == tlswire.ExtALPN {
+			out = append(append(out, exts[:i]...), ext)
+			return append(out, exts[i+1:]...)
+		}
+		if (e.Type == extPadding || e.Type == extPreSharedKey) && at == len(exts) {
+			at = i
+		}
+	}
+	out = append(append(out, exts[:at]...), ext)
+	return append(out, exts[at:]...)
+}
+
+// Extensions that stay after an inserted ALPN extension.
+const (
+	extPadding      uint16 = 21
+	extPreSharedKey uint16 = 41
+)

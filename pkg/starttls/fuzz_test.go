@@ -56,6 +56,8 @@ func FuzzSMTPReply(f *testing.F) {
 
 func FuzzIMAPResponse(f *testing.F) {
 	f.Add([]byte("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\na2 OK go\r\n"))
+	f.Add([]byte("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\na2 OK go\r\n"))
+	f.Add([]byte("* OK hi\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\na2 OK go\r\n"))
 	f.Add([]byte("* PREAUTH hi\r\n"))
 	f.Add([]byte("* OK hi\r\n* BYE bye\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzDialogue(t, IMAP, data) })

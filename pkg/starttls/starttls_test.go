@@ -209,3 +209,64 @@ func TestQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestIMAPCapabilityRoundTrip: the IMAP dialogue asks for CAPABILITY only
+// when the greeting does not already list STARTTLS in its [CAPABILITY]
+// code (Dovecot's greeting does): the upgrade then costs the STARTTLS
+// round trip alone. A greeting without the code, or whose code lacks
+// STARTTLS, is followed by CAPABILITY.
+func TestIMAPCapabilityRoundTrip(t *testing.T) {
+	cfg := serverTLS(t)
+	tests := []struct {
+		name     string
+		fake     starttlsfake.Config
+		wantCmds []string
+		wantKind *starttls.Kind
+	}{
+		{"greeting lists STARTTLS", starttlsfake.Config{}, []string{"a2 STARTTLS"}, nil},
+		{"bare greeting", starttlsfake.Config{BareGreeting: true}, []string{"a1 CAPABILITY", "a2 STARTTLS"}, nil},
+		{"greeting without STARTTLS", starttlsfake.Config{Mode: starttlsfake.NotOffered}, []string{"a1 CAPABILITY"}, new(starttls.KindNotOffered)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmds := make(chan string, 10)
+			fake := tt.fake
+			fake.Proto, fake.TLS = starttls.IMAP, cfg
+			fake.OnCommand = func(l string) { cmds <- l }
+			addr := starttlsfake.Start(t, fake)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			err = starttls.Upgrade(ctx, conn, starttls.IMAP, starttls.Options{Host: "fake.test"})
+			var se *starttls.Error
+			switch {
+			case tt.wantKind == nil && err != nil:
+				t.Fatalf("Upgrade: %v", err)
+			case tt.wantKind != nil && (!errors.As(err, &se) || se.Kind != *tt.wantKind):
+				t.Fatalf("Upgrade: %v, want kind %v", err, *tt.wantKind)
+			case err == nil:
+				tc := tls.Client(conn, &tls.Config{ServerName: "fake.test", InsecureSkipVerify: true})
+				if err := tc.HandshakeContext(ctx); err != nil {
+					t.Fatalf("TLS handshake after the upgrade: %v", err)
+				}
+			}
+			conn.Close()
+			var got []string
+			for len(got) < len(tt.wantCmds) {
+				select {
+				case l := <-cmds:
+					got = append(got, l)
+				case <-ctx.Done():
+					t.Fatalf("commands %q, want %q", got, tt.wantCmds)
+				}
+			}
+			if strings.Join(got, "|") != strings.Join(tt.wantCmds, "|") || len(cmds) != 0 {
+				t.Errorf("commands %q (and %d more), want %q", got, len(cmds), tt.wantCmds)
+			}
+		})
+	}
+}
