@@ -76,6 +76,12 @@ compression, the heartbeat extension, OCSP stapling, SCTs, must-staple, HSTS
 (one GET / over a connection whose chain a selected store trusts), and what
 each recorded client (--list-clients) would negotiate.
 
+The grade is certgate's reading of the SSL Labs server rating guide 2009r
+(with SSL Labs' later caps), not an SSL Labs rating; every cap that lowered it
+is listed with its reason, and the README's "Scan grade, weaknesses and
+revocation" section lists the rules. A server that no simulated client can complete a handshake with is
+error 11220, unless the certificate already fails.
+
 The connections of one target run in parallel; -c bounds the targets in
 flight and the connections of all scans together. --timeout bounds each
 handshake. The result is check's JSON with a "scan" object.`

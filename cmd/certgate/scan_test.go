@@ -61,7 +61,7 @@ func TestScanCommand(t *testing.T) {
 		t.Fatal("no scan object")
 	}
 	s := r.Scan
-	if s.Features.HSTS == nil || s.Features.HSTS.MaxAge != 15552000 || !s.Features.HSTS.IncludeSubdomains {
+	if s.Features.HSTS == nil || s.Features.HSTS.MaxAge != 15552000 || !s.Features.HSTS.IncludeSubdomains || !s.Features.HSTSChecked {
 		t.Errorf("hsts %+v", s.Features.HSTS)
 	}
 	if methods["GET"] != 1 || len(methods) != 1 {
@@ -88,8 +88,8 @@ func TestScanUntrustedNoHSTSRequest(t *testing.T) {
 	if len(rs) != 1 || rs[0].Status != result.StatusFail || rs[0].Scan == nil {
 		t.Fatalf("want one fail result with a scan: %+v", rs)
 	}
-	if rs[0].Scan.Features.HSTS != nil || len(methods) != 0 {
-		t.Errorf("HSTS %+v, requests %v; want none over an untrusted chain", rs[0].Scan.Features.HSTS, methods)
+	if f := rs[0].Scan.Features; f.HSTS != nil || f.HSTSChecked || f.HSTSNotChecked != result.HSTSUntrustedChain || len(methods) != 0 {
+		t.Errorf("HSTS %+v checked %v (%q), requests %v; want none over an untrusted chain, and said so", f.HSTS, f.HSTSChecked, f.HSTSNotChecked, methods)
 	}
 }
 
@@ -166,8 +166,13 @@ func TestScanGradeAndMinGrade(t *testing.T) {
 	other := newPKI(t, "Other")
 	_, out, errOut = cli(t, "", "scan", "-o", "json", epochArg, "--store", other.store, resolve, tgt, "--clients", "java-17")
 	rs = decode(t, out, errOut)
-	if len(rs) != 1 || rs[0].Scan == nil || rs[0].Scan.Grade == nil || rs[0].Scan.Grade.Grade != "T" || rs[0].Scan.Grade.IgnoringTrust != "A-" {
-		t.Errorf("untrusted chain: want grade T ignoring trust A-, got %+v", rs[0].Scan)
+	// No GET goes over an untrusted chain: HSTS is not measured, so it
+	// neither caps the grade ignoring trust nor is reported missing.
+	if len(rs) != 1 || rs[0].Scan == nil || rs[0].Scan.Grade == nil || rs[0].Scan.Grade.Grade != "T" || rs[0].Scan.Grade.IgnoringTrust != "A" {
+		t.Errorf("untrusted chain: want grade T ignoring trust A, got %+v", rs[0].Scan)
+	}
+	if len(rs) == 1 && (hasProblem(rs[0], result.ProblemHSTSMissing, result.SeverityInfo) || !hasProblem(rs[0], result.ProblemHSTSNotChecked, result.SeverityInfo)) {
+		t.Errorf("untrusted chain: problems %v, want hsts-not-checked and no hsts-missing", problemIDs(rs[0]))
 	}
 }
 

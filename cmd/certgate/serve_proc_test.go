@@ -373,8 +373,9 @@ func TestServeScan(t *testing.T) {
 	tgt := "good.test:" + port
 	cfg := writeServeConfig(t, t.TempDir(), "  - target: "+tgt+"\n    resolve: 127.0.0.1\n")
 	p := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1m", "--scan")
-	// The test server speaks TLS 1.2 and 1.3 with AEAD suites and no HSTS.
-	p.waitMetrics(t, fmt.Sprintf(`certgate_scan_grade{grade="A-",target=%q} 5`, tgt))
+	// The test server speaks TLS 1.2 and 1.3 with AEAD suites and no HTTP:
+	// HSTS is not measured, so A (A+ needs it measured).
+	p.waitMetrics(t, fmt.Sprintf(`certgate_scan_grade{grade="A",target=%q} 6`, tgt))
 
 	plain := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1m")
 	body := plain.waitMetrics(t, fmt.Sprintf(`certgate_result_code{status="ok",target=%q} 0`, tgt))

@@ -215,22 +215,22 @@ func TestServeReloadHTTP(t *testing.T) {
 // exported as certgate_scan_grade_min and a grade below it fails the check
 // (certgate_check_success 0) while the verdict stays ok, as certgate scan
 // --min-grade fails it; without --scan, a warning says min_grade needs it.
-// The test servers speak TLS 1.2 and 1.3 with AEAD suites and no HSTS:
-// graded A-.
+// The test servers speak TLS 1.2 and 1.3 with AEAD suites and no HTTP, so
+// HSTS is not measured: graded A (A+ needs HSTS measured).
 func TestServeMinGrade(t *testing.T) {
 	f := newServeFleet(t)
 	now := time.Now()
-	strict := f.server(t, "strict.test", now.AddDate(0, 6, 0), "expect: {min_grade: A}")
+	strict := f.server(t, "strict.test", now.AddDate(0, 6, 0), "expect: {min_grade: A+}")
 	lenient := f.server(t, "lenient.test", now.AddDate(0, 6, 0), "expect: {min_grade: B}")
 	plainE := f.server(t, "plain.test", now.AddDate(0, 6, 0), "")
 	target := entryTarget
 	cfg := writeServeConfig(t, t.TempDir(), strict, lenient, plainE)
 	p := startServe(t, "--config", cfg, "--store", f.store, "--interval", "1m", "--scan")
 	body := p.waitMetrics(t,
-		fmt.Sprintf(`certgate_scan_grade{grade="A-",target=%q} 5`, target(strict)),
-		fmt.Sprintf(`certgate_scan_grade{grade="A-",target=%q} 5`, target(lenient)),
-		fmt.Sprintf(`certgate_scan_grade{grade="A-",target=%q} 5`, target(plainE)),
-		fmt.Sprintf(`certgate_scan_grade_min{grade="A",target=%q} 6`, target(strict)),
+		fmt.Sprintf(`certgate_scan_grade{grade="A",target=%q} 6`, target(strict)),
+		fmt.Sprintf(`certgate_scan_grade{grade="A",target=%q} 6`, target(lenient)),
+		fmt.Sprintf(`certgate_scan_grade{grade="A",target=%q} 6`, target(plainE)),
+		fmt.Sprintf(`certgate_scan_grade_min{grade="A+",target=%q} 7`, target(strict)),
 		fmt.Sprintf(`certgate_scan_grade_min{grade="B",target=%q} 4`, target(lenient)),
 		fmt.Sprintf(`certgate_check_success{target=%q} 0`, target(strict)),
 		fmt.Sprintf(`certgate_check_success{target=%q} 1`, target(lenient)),

@@ -97,6 +97,10 @@ var kinds = map[string]Kind{
 	result.ProblemPlainHTTP:       KindConnection,
 	result.ProblemOverrideInvalid: KindConnection,
 
+	// A scan no simulated client can complete: error 11220 after any
+	// certificate code, as an error of the HTTP leg is.
+	result.ProblemNoClientConnects: KindHTTP,
+
 	result.ProblemPrivateAddress:      KindHTTP,
 	result.ProblemNonPublicName:       KindHTTP,
 	result.ProblemHTTPConnect:         KindHTTP,

@@ -30,6 +30,10 @@ var scanWeaknesses = map[string]bool{
 	result.ProblemOCSPInvalid:           true,
 	result.ProblemOCSPNotStapled:        true,
 	result.ProblemMustStapleMissing:     true,
+	result.ProblemCipherAnonymous:       true,
+	result.ProblemKeyWeak:               true,
+	result.ProblemNoTLS12:               true,
+	result.ProblemHSTSNotChecked:        true,
 }
 
 // IsScanWeakness reports whether id is a weakness of the server's TLS

@@ -30,6 +30,9 @@ type facts struct {
 	hstsAge int64
 	// http is true for an HTTPS endpoint: the HSTS rules apply only then.
 	http bool
+	// hstsChecked is true when the header was asked for and an answer
+	// read; false for an untrusted chain, where no request is sent.
+	hstsChecked bool
 	// warnings is true when the result has a warning.
 	warnings bool
 	// incomplete is true when the chain lacks an intermediate.
@@ -65,6 +68,7 @@ func factsOf(r *result.Result) *facts {
 			f.groupBits = b
 		}
 	}
+	f.hstsChecked = s.Features.HSTSChecked || s.Features.HSTS != nil
 	if s.Features.HSTS != nil {
 		f.hstsAge = s.Features.HSTS.MaxAge
 	}

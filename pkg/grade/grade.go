@@ -7,7 +7,8 @@
 // sub-score from the guide's tables; the score gives a letter (A ≥ 80,
 // B ≥ 65, C ≥ 50, D ≥ 35, E ≥ 20, else F), and the caps of the rules table (rules.go) lower it.
 // A is raised to A+ when no cap applied, the result has no warning, and
-// HSTS is served with a max-age of at least 180 days. A certificate that no
+// (for an https target) HSTS was measured and is served with a max-age of
+// at least 180 days. A certificate that no
 // store trusts gives T, one that does not name the host gives M; the grade
 // the configuration would have had is then kept in IgnoringTrust.
 package grade
@@ -119,7 +120,7 @@ func Rate(r *result.Result) *result.Grade {
 		}
 		letter, capped = worse(letter, rule.Grade), true
 	}
-	if letter == "A" && !capped && !f.warnings && (!f.http || f.hstsAge >= HSTSMinAge) {
+	if letter == "A" && !capped && !f.warnings && (!f.http || f.hstsChecked && f.hstsAge >= HSTSMinAge) {
 		letter = "A+"
 	}
 	g.Grade = letter
@@ -193,7 +194,11 @@ func keyExchangeScore(f *facts) int {
 	return s
 }
 
-// cipherStrength is the guide's cipher strength table.
+// cipherStrength is the guide's cipher strength table, read with a
+// suite's effective strength: 3DES counts as 112 bits (20), where the
+// guide's table would take its nominal 168 bits (80). This is deliberate:
+// meet-in-the-middle leaves 3DES 112 bits, and SSL Labs caps 3DES apart
+// (the 3des-tls11 rule) as well.
 func cipherStrength(bits int) int {
 	switch {
 	case bits <= 0:

@@ -3,6 +3,7 @@ package grade
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/certgate/certgate/pkg/result"
@@ -28,7 +29,7 @@ func modernResult() *result.Result {
 			Groups:    []string{"X25519MLKEM768", "x25519", "secp256r1"},
 			ServerKey: "ECDSA P-256",
 			Features: result.Features{SecureRenegotiation: true, FallbackSCSV: true,
-				HSTS: &result.HSTS{MaxAge: 31536000}},
+				HSTS: &result.HSTS{MaxAge: 31536000}, HSTSChecked: true},
 		},
 	}
 }
@@ -90,6 +91,10 @@ func TestRules(t *testing.T) {
 			addSuite(r, result.Suite{Protocol: TLS12, Name: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", Enc: "3DES_EDE_CBC", Bits: 112})
 		}},
 		{"compression", "C", "", func(r *result.Result) { r.Scan.Features.Compression = true }},
+		{"ssl3", "C", "", func(r *result.Result) {
+			addSuite(r, result.Suite{Protocol: SSL3, Name: "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", Bits: 128, ForwardSecret: true})
+			setProtocols(r, TLS13, TLS12, SSL3)
+		}},
 		{"tls10-tls11", "B", "", func(r *result.Result) {
 			addSuite(r, suite(TLS10, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 128, false, true))
 			setProtocols(r, TLS13, TLS12, TLS10)
@@ -105,7 +110,7 @@ func TestRules(t *testing.T) {
 		{"key-below-2048", "B", "", func(r *result.Result) { r.Scan.ServerKey = "RSA 1024" }},
 		{"dh-below-2048", "B", "", func(r *result.Result) { r.Scan.DHBits = 1024 }},
 		{"incomplete-chain", "B", "", func(r *result.Result) {
-			r.Problems = []result.Problem{{ID: result.ProblemIncompleteChain, Severity: result.SeverityInfo}}
+			r.Problems = []result.Problem{{ID: result.ProblemIncompleteChain, Severity: result.SeverityInfo, Message: "the chain lacks an intermediate"}}
 		}},
 		{"no-tls13", "A-", "", func(r *result.Result) { setProtocols(r, TLS12) }},
 		{"no-secure-renegotiation", "A-", "", func(r *result.Result) { r.Scan.Features.SecureRenegotiation = false }},
@@ -121,6 +126,7 @@ func TestRules(t *testing.T) {
 			if g == nil {
 				t.Fatal("no grade")
 			}
+			capsExplained(t, r, g)
 			if !slices.ContainsFunc(g.Caps, func(c result.Cap) bool { return c.ID == tt.rule && c.Message != "" }) {
 				t.Errorf("caps %v lack %s", g.Caps, tt.rule)
 			}
@@ -133,6 +139,144 @@ func TestRules(t *testing.T) {
 		if !seen[r.ID] {
 			t.Errorf("rule %s has no test case", r.ID)
 		}
+	}
+}
+
+// capsExplained fails the test when a cap of g that is not a trust rule
+// has no problem among r's problems and the weaknesses of its scan: a cap
+// must never lower the grade without a problem that says why.
+func capsExplained(t *testing.T, r *result.Result, g *result.Grade) {
+	t.Helper()
+	ps := append(slices.Clone(r.Problems), Weaknesses(r.Scan, Context{})...)
+	for _, c := range g.Caps {
+		i := slices.IndexFunc(rules, func(ru rule) bool { return ru.ID == c.ID })
+		if i < 0 {
+			t.Errorf("cap %s is not in the rules table", c.ID)
+			continue
+		}
+		ru := rules[i]
+		if ru.Trust {
+			continue
+		}
+		if len(ru.Problems) == 0 {
+			t.Errorf("rule %s names no problem id that explains it", ru.ID)
+			continue
+		}
+		if !slices.ContainsFunc(ps, func(p result.Problem) bool { return slices.Contains(ru.Problems, p.ID) && p.Message != "" }) {
+			t.Errorf("cap %s applies but none of its problems %v is emitted; problems %v", ru.ID, ru.Problems, ps)
+		}
+	}
+}
+
+// TestRulesHaveProblems: every rule of the table that is not a trust rule
+// names the problem ids that explain it, each a known weakness id; a rule
+// added without one fails here, and TestRules checks each cap that fires
+// has its problem emitted for the same scan.
+func TestRulesHaveProblems(t *testing.T) {
+	for _, ru := range rules {
+		if ru.Trust {
+			if len(ru.Problems) != 0 {
+				t.Errorf("trust rule %s names problems %v: its code says it", ru.ID, ru.Problems)
+			}
+			continue
+		}
+		if len(ru.Problems) == 0 {
+			t.Errorf("rule %s (cap %s) names no problem id: add a weakness to Weaknesses and list it", ru.ID, ru.Grade)
+		}
+	}
+}
+
+// TestAnonymousSuitesExplained: a server offering anonymous suites (as a
+// default Postfix does) gets F with the cipher-anonymous problem saying why.
+func TestAnonymousSuitesExplained(t *testing.T) {
+	r := modernResult()
+	setProtocols(r, TLS12)
+	addSuite(r, result.Suite{Protocol: TLS12, Name: "TLS_ECDH_anon_WITH_AES_256_CBC_SHA", Kex: "ECDHE", Auth: "anon", Enc: "AES_256_CBC", Bits: 256, ForwardSecret: true})
+	addSuite(r, result.Suite{Protocol: TLS12, Name: "TLS_DH_anon_WITH_AES_256_GCM_SHA384", Kex: "DHE", Auth: "anon", Enc: "AES_256_GCM", Bits: 256, AEAD: true, ForwardSecret: true})
+	g := Rate(r)
+	if g.Grade != "F" {
+		t.Errorf("grade %s, want F", g.Grade)
+	}
+	ps := Weaknesses(r.Scan, Context{})
+	i := slices.IndexFunc(ps, func(p result.Problem) bool { return p.ID == result.ProblemCipherAnonymous })
+	if i < 0 || ps[i].Severity != result.SeverityWarn || !strings.Contains(ps[i].Message, "TLS_DH_anon_WITH_AES_256_GCM_SHA384") {
+		t.Errorf("weaknesses %v, want cipher-anonymous (warn) naming the suites", ps)
+	}
+	capsExplained(t, r, g)
+}
+
+// TestOldProtocolCaps: every protocol older than TLS 1.2 caps the grade at
+// B or worse, SSL 3.0 at C (SSL Labs since POODLE) even beside TLS 1.2
+// and 1.3; a server speaking TLS 1.3 alone is not capped for lacking 1.2.
+func TestOldProtocolCaps(t *testing.T) {
+	old := map[string]result.Suite{
+		SSL2:  {Protocol: SSL2, Name: "SSL_CK_RC4_128_WITH_MD5", Enc: "RC4_128", Bits: 128},
+		SSL3:  suite(SSL3, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 128, false, true),
+		TLS10: suite(TLS10, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 128, false, true),
+		TLS11: suite(TLS11, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 128, false, true),
+	}
+	tests := []struct {
+		old   string
+		worst string // the best grade allowed
+	}{{SSL2, "F"}, {SSL3, "C"}, {TLS10, "B"}, {TLS11, "B"}}
+	for _, tt := range tests {
+		for _, modern := range [][]string{{TLS13, TLS12}, {TLS12}, {TLS13}} {
+			r := modernResult()
+			addSuite(r, old[tt.old])
+			setProtocols(r, append(slices.Clone(modern), tt.old)...)
+			g := Rate(r)
+			if rank(g.Grade) < rank(tt.worst) {
+				t.Errorf("%s beside %v: grade %s, want %s or worse; caps %v", tt.old, modern, g.Grade, tt.worst, g.Caps)
+			}
+			capsExplained(t, r, g)
+		}
+	}
+	r := modernResult()
+	setProtocols(r, TLS13)
+	if g := Rate(r); g.Grade != "A+" || len(g.Caps) != 0 {
+		t.Errorf("TLS 1.3 only: grade %s caps %v, want A+ without caps", g.Grade, g.Caps)
+	}
+}
+
+// TestHSTSNotMeasured: an https target whose HSTS was never asked for (an
+// untrusted chain, no handshake Go completes) gets no hsts-missing problem
+// and no HSTS cap, so the grade ignoring trust is not lowered; it gets an
+// hsts-not-checked note saying why, and no A+.
+func TestHSTSNotMeasured(t *testing.T) {
+	for _, why := range []string{result.HSTSUntrustedChain, result.HSTSNoHandshake, result.HSTSNoResponse} {
+		r := modernResult()
+		r.Scan.Features.HSTS, r.Scan.Features.HSTSChecked, r.Scan.Features.HSTSNotChecked = nil, false, why
+		r.Status, r.Code = result.StatusFail, result.CodeNoPath
+		g := Rate(r)
+		if g.Grade != "T" || g.IgnoringTrust != "A" || slices.ContainsFunc(g.Caps, func(c result.Cap) bool { return c.ID == "hsts-missing" }) {
+			t.Errorf("%s: grade %s ignoring trust %s caps %v; want T, A, no hsts-missing", why, g.Grade, g.IgnoringTrust, g.Caps)
+		}
+		ps := Weaknesses(r.Scan, Context{})
+		if slices.ContainsFunc(ps, func(p result.Problem) bool { return p.ID == result.ProblemHSTSMissing }) {
+			t.Errorf("%s: hsts-missing among %v", why, ps)
+		}
+		i := slices.IndexFunc(ps, func(p result.Problem) bool { return p.ID == result.ProblemHSTSNotChecked })
+		if i < 0 || ps[i].Severity != result.SeverityInfo || strings.Contains(ps[i].Message, "server sends no") {
+			t.Errorf("%s: weaknesses %v, want an hsts-not-checked note", why, ps)
+		}
+		if why == result.HSTSUntrustedChain && (i < 0 || !strings.Contains(ps[i].Message, "trusts")) {
+			t.Errorf("untrusted chain: the note does not say why: %v", ps)
+		}
+	}
+}
+
+// Test3DESEffectiveStrength: 3DES is scored at its effective 112 bits
+// (cipher strength 20), not the nominal 168 bits guide 2009r's table would
+// count (80). The deviation is deliberate and documented in the README.
+func Test3DESEffectiveStrength(t *testing.T) {
+	if got := cipherStrength(112); got != 20 {
+		t.Errorf("112 bits: %d, want 20", got)
+	}
+	r := modernResult()
+	setProtocols(r, TLS12)
+	r.Scan.CipherSuites = []result.Suite{{Protocol: TLS12, Name: "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA", Enc: "3DES_EDE_CBC", Bits: 112, ForwardSecret: true}}
+	if g := Rate(r); g.Cipher != 20 {
+		t.Errorf("3DES only: cipher score %d, want 20 (effective 112 bits)", g.Cipher)
 	}
 }
 

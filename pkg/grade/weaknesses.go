@@ -21,8 +21,11 @@ type Context struct {
 }
 
 // Weaknesses returns every weakness of the scanned configuration as a
-// problem with a stable id (pkg/result problems_scan.go), warnings and
-// notes, in a fixed order. A missing OCSP staple is never reported for a
+// problem with a stable id (pkg/result problems_scan.go and
+// problems_grade2.go), warnings and notes, in a fixed order; every cap of
+// the rating that applies has one of them. When every client simulation
+// that ran fails, it also returns no-client-connects, an error with code
+// 11220. A missing OCSP staple is never reported for a
 // certificate that names no OCSP responder.
 func Weaknesses(s *result.Scan, c Context) []result.Problem {
 	if s == nil {
@@ -41,6 +44,9 @@ func Weaknesses(s *result.Scan, c Context) []result.Problem {
 			add(p.id, result.SeverityWarn, "the server speaks %s, which no current client needs: disable it", p.version)
 		}
 	}
+	if noTLS12(f) {
+		add(result.ProblemNoTLS12, result.SeverityWarn, "the server does not speak TLS 1.2, only older protocols: enable TLS 1.2 and TLS 1.3")
+	}
 	if spoken && !f.protocols[TLS13] {
 		add(result.ProblemNoTLS13, result.SeverityInfo, "the server does not speak TLS 1.3: enable it")
 	}
@@ -53,7 +59,10 @@ func Weaknesses(s *result.Scan, c Context) []result.Problem {
 	if names := suiteNames(f, isExport); names != "" {
 		add(result.ProblemCipherExport, result.SeverityWarn, "the server accepts export suites (%s): disable them", names)
 	}
-	if names := suiteNames(f, func(s result.Suite) bool { return s.Bits < 112 && !isExport(s) }); names != "" {
+	if names := suiteNames(f, isAnonymous); names != "" {
+		add(result.ProblemCipherAnonymous, result.SeverityWarn, "the server accepts anonymous suites, which authenticate no server (%s): disable them", names)
+	}
+	if names := suiteNames(f, weakSuite); names != "" {
 		add(result.ProblemCipherWeak, result.SeverityWarn, "the server accepts suites of less than 112 bits (%s): disable them", names)
 	}
 	var tls12, cbc12 int
@@ -74,6 +83,9 @@ func Weaknesses(s *result.Scan, c Context) []result.Problem {
 	if len(f.suites) > 0 && !f.anySuite(func(s result.Suite) bool { return s.AEAD }) {
 		add(result.ProblemNoAEAD, result.SeverityWarn, "no suite the server accepts is AEAD: enable AES-GCM or ChaCha20-Poly1305 suites")
 	}
+	if f.keyFinite && f.keyBits > 0 && f.keyBits < 2048 {
+		add(result.ProblemKeyWeak, result.SeverityWarn, "the server key is %s, below 2048 bits: use an RSA key of 2048 bits or more, or ECDSA", s.ServerKey)
+	}
 	if s.DHBits > 0 && s.DHBits < 2048 {
 		add(result.ProblemDHWeak, result.SeverityWarn, "the server's DH prime has %d bits (Java refuses below 1024, browsers below 2048 are gone): use 2048-bit DH parameters or ECDHE only", s.DHBits)
 	}
@@ -91,6 +103,8 @@ func Weaknesses(s *result.Scan, c Context) []result.Problem {
 	}
 	if spoken && s.HTTPS {
 		switch h := s.Features.HSTS; {
+		case h == nil && !s.Features.HSTSChecked:
+			add(result.ProblemHSTSNotChecked, result.SeverityInfo, "%s", hstsNotChecked(s.Features.HSTSNotChecked))
 		case h == nil:
 			add(result.ProblemHSTSMissing, result.SeverityInfo, "the server sends no Strict-Transport-Security header")
 		case h.MaxAge < HSTSMinAge:
@@ -106,8 +120,40 @@ func Weaknesses(s *result.Scan, c Context) []result.Problem {
 	if len(failing) > 0 {
 		add(result.ProblemClientFails, result.SeverityInfo, "%d of %d simulated clients cannot connect: %s", len(failing), len(s.Clients), strings.Join(failing, ", "))
 	}
+	if len(failing) > 0 && len(failing) == len(s.Clients) {
+		ps = append(ps, result.Problem{ID: result.ProblemNoClientConnects, Severity: result.SeverityError, Code: result.CodeHandshake, Cert: -1,
+			Message: "no simulated client can complete a handshake with the server (" + clientFailures(s.Clients) + "): enable TLS 1.2 or TLS 1.3 with ECDHE and AES-GCM suites and a 2048-bit key"})
+	}
 	ps = append(ps, ocspWeaknesses(s, c)...)
 	return ps
+}
+
+// hstsNotChecked says why an https target's Strict-Transport-Security
+// header was not asked for.
+func hstsNotChecked(why string) string {
+	switch why {
+	case result.HSTSUntrustedChain:
+		return "HSTS was not checked: certgate sends no HTTP request over a chain no selected store trusts"
+	case result.HSTSNoResponse:
+		return "HSTS was not checked: the server sent no HTTP response to GET /"
+	}
+	return "HSTS was not checked: no handshake Go's TLS client supports (TLS 1.2 or TLS 1.3) completed, so no HTTP request could be sent"
+}
+
+// clientFailures lists the failing simulated clients with their reasons.
+func clientFailures(cs []result.ClientSimulation) string {
+	var out []string
+	for _, c := range cs {
+		if c.OK {
+			continue
+		}
+		if c.Message != "" {
+			out = append(out, c.Name+": "+c.Message)
+		} else {
+			out = append(out, c.Name)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // ocspWeaknesses are the problems of the stapled OCSP response, or of its

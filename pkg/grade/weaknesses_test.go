@@ -56,6 +56,20 @@ func TestWeaknesses(t *testing.T) {
 		{"compression", func(r *result.Result) { r.Scan.Features.Compression = true }, Context{}, result.ProblemCompression, result.SeverityWarn, 0},
 		{"hsts missing", func(r *result.Result) { r.Scan.Features.HSTS = nil }, Context{}, result.ProblemHSTSMissing, result.SeverityInfo, 0},
 		{"hsts short", func(r *result.Result) { r.Scan.Features.HSTS.MaxAge = 86400 }, Context{}, result.ProblemHSTSMissing, result.SeverityInfo, 0},
+		{"no tls12", func(r *result.Result) {
+			addSuite(r, suite(TLS11, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", 128, false, true))
+			setProtocols(r, TLS11)
+		}, Context{}, result.ProblemNoTLS12, result.SeverityWarn, 0},
+		{"anonymous", func(r *result.Result) {
+			addSuite(r, result.Suite{Protocol: TLS12, Name: "TLS_ECDH_anon_WITH_AES_128_CBC_SHA", Auth: "anon", Bits: 128})
+		}, Context{}, result.ProblemCipherAnonymous, result.SeverityWarn, 0},
+		{"key weak", func(r *result.Result) { r.Scan.ServerKey = "RSA 1024" }, Context{}, result.ProblemKeyWeak, result.SeverityWarn, 0},
+		{"hsts not checked", func(r *result.Result) {
+			r.Scan.Features.HSTS, r.Scan.Features.HSTSChecked, r.Scan.Features.HSTSNotChecked = nil, false, result.HSTSUntrustedChain
+		}, Context{}, result.ProblemHSTSNotChecked, result.SeverityInfo, 0},
+		{"no client connects", func(r *result.Result) {
+			r.Scan.Clients = []result.ClientSimulation{{Name: "OpenSSL 3", Code: result.CodeHandshake, Message: "DH 1024 below the security level"}}
+		}, Context{}, result.ProblemNoClientConnects, result.SeverityError, result.CodeHandshake},
 		{"client fails", func(r *result.Result) {
 			r.Scan.Clients = []result.ClientSimulation{{Name: "Java 17", OK: true}, {Name: "Old client", Code: result.CodeHandshake}}
 		}, Context{}, result.ProblemClientFails, result.SeverityInfo, 0},

@@ -46,7 +46,7 @@ func scanFixtures() []result.Result {
 		ServerKey:        "ECDSA P-256",
 		Features: result.Features{SecureRenegotiation: true, FallbackSCSV: true, SessionResumptionTickets: true, ALPN: []string{"h2", "http/1.1"},
 			OCSPStapling: true, OCSP: &result.OCSPStaple{Status: "good", Valid: true, ThisUpdate: "2026-11-28T00:00:00Z", NextUpdate: "2026-12-05T00:00:00Z"},
-			SCTs: result.SCTCount{Certificate: 2}},
+			SCTs: result.SCTCount{Certificate: 2}, HSTSChecked: true},
 		Clients: []result.ClientSimulation{
 			{Name: "Java 17", Profile: "java-17", OK: true, Protocol: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", Group: "x25519"},
 			{Name: "Firefox 140", Profile: "firefox-140", OK: true, Protocol: "TLS 1.3", CipherSuite: "TLS_AES_128_GCM_SHA256", Group: "X25519MLKEM768"},

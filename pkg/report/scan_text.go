@@ -439,6 +439,12 @@ func (w *sectionWriter) features(s *result.Scan) {
 		return cell{text: "no", color: w.p.warn}
 	}
 	hsts := cell{text: "none", color: w.p.warn}
+	if !f.HSTSChecked && f.HSTS == nil {
+		hsts = cell{text: "not checked"}
+		if f.HSTSNotChecked != "" {
+			hsts.text += " (" + Sanitize(f.HSTSNotChecked) + ")"
+		}
+	}
 	if h := f.HSTS; h != nil {
 		v := "max-age=" + strconv.FormatInt(h.MaxAge, 10)
 		if h.IncludeSubdomains {
@@ -468,9 +474,15 @@ func (w *sectionWriter) features(s *result.Scan) {
 	if f.MustStaple {
 		ocspCell.text += "; the certificate demands a staple (must-staple)"
 	}
+	// certgate cannot start a renegotiation (Go's client has none), so
+	// "no" would claim a test that was not made.
+	insecureReneg := cell{text: "not tested"}
+	if f.InsecureRenegotiation {
+		insecureReneg = yes(true, true)
+	}
 	w.kv([][2]cell{
 		{plain("secure renegotiation"), yes(f.SecureRenegotiation, false)},
-		{plain("insecure renegotiation"), yes(f.InsecureRenegotiation, true)},
+		{plain("insecure renegotiation"), insecureReneg},
 		{plain("TLS_FALLBACK_SCSV"), yes(f.FallbackSCSV, false)},
 		{plain("resumption (tickets)"), plain(yesNo(f.SessionResumptionTickets))},
 		{plain("resumption (ids)"), plain(yesNo(f.SessionResumptionIDs))},

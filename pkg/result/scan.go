@@ -64,7 +64,8 @@ type Suite struct {
 type Features struct {
 	SecureRenegotiation bool `json:"secure_renegotiation"`
 	// InsecureRenegotiation is true when the server accepted a
-	// renegotiation without RFC 5746.
+	// renegotiation without RFC 5746. certgate does not test it (Go's
+	// client cannot start a renegotiation), so a scan leaves it false.
 	InsecureRenegotiation    bool     `json:"insecure_renegotiation,omitempty"`
 	FallbackSCSV             bool     `json:"fallback_scsv"`
 	SessionResumptionTickets bool     `json:"session_resumption_tickets"`
@@ -73,8 +74,16 @@ type Features struct {
 	OCSPStapling             bool     `json:"ocsp_stapling"`
 	Compression              bool     `json:"compression"`
 	Heartbeat                bool     `json:"heartbeat"`
-	// HSTS is the Strict-Transport-Security header of one GET /; nil when absent.
+	// HSTS is the Strict-Transport-Security header of one GET /; nil when
+	// absent, or when it was not asked for (HSTSChecked false).
 	HSTS *HSTS `json:"hsts"`
+	// HSTSChecked is true when the GET / was sent and answered, so that a
+	// nil HSTS means the server sends no header.
+	HSTSChecked bool `json:"hsts_checked"`
+	// HSTSNotChecked says why an https target's header was not asked for
+	// (HSTSUntrustedChain, HSTSNoHandshake, HSTSNoResponse); empty when
+	// it was, or for a target that is not https.
+	HSTSNotChecked string `json:"hsts_not_checked,omitempty"`
 	// OCSP describes the stapled OCSP response, nil when none was stapled.
 	OCSP *OCSPStaple `json:"ocsp,omitempty"`
 	// SCTs counts signed certificate timestamps by where they came from.

@@ -21,6 +21,11 @@ type resumption struct {
 	staple  []byte
 	scts    int
 	hsts    *result.HSTS
+	// hstsChecked is true when GET / was answered; otherwise hstsWhy
+	// says why the header was not asked for (result.HSTSUntrustedChain,
+	// result.HSTSNoResponse), "" when no handshake completed.
+	hstsChecked bool
+	hstsWhy     string
 }
 
 // maxHTTPBytes bounds what the HSTS request reads of the response.
@@ -30,9 +35,33 @@ const maxHTTPBytes = 64 << 10
 // one session cache: the second resumes when the server issues session
 // tickets. The first also reads the staple and SCTs, and, for an https
 // target whose chain VerifyChain accepts, sends one GET / for the
-// Strict-Transport-Security header. ok is false when the first handshake
-// failed.
+// Strict-Transport-Security header. When the first handshake fails below
+// TLS 1.3 (a server whose TLS 1.2 suites Go lacks, such as DHE only, beside
+// TLS 1.3), it is tried again up to TLS 1.3, so that HSTS is still asked
+// for. ok is false when no first handshake completed.
 func (s *scanner) resume(ctx context.Context, maxVersion uint16) (out resumption, ok bool) {
+	out, ok = s.resumeAt(ctx, maxVersion)
+	if !ok && maxVersion < tls.VersionTLS13 {
+		out, ok = s.resumeAt(ctx, tls.VersionTLS13)
+	}
+	return out, ok
+}
+
+// hsts sets f's HSTS fields from what resume found: the header and
+// whether it was measured, or why it was not. A target that is not https
+// has none of them.
+func (s *scanner) hsts(res resumption, f *result.Features) {
+	if !s.t.HTTPS {
+		return
+	}
+	f.HSTS, f.HSTSChecked, f.HSTSNotChecked = res.hsts, res.hstsChecked, res.hstsWhy
+	if !res.hstsChecked && res.hstsWhy == "" {
+		f.HSTSNotChecked = result.HSTSNoHandshake
+	}
+}
+
+// resumeAt is one try of resume, up to maxVersion.
+func (s *scanner) resumeAt(ctx context.Context, maxVersion uint16) (out resumption, ok bool) {
 	cfg := &tls.Config{
 		ServerName:         s.t.ServerName,
 		InsecureSkipVerify: true, // the chain is check's to judge; HSTS asks VerifyChain
@@ -45,8 +74,15 @@ func (s *scanner) resume(ctx context.Context, maxVersion uint16) (out resumption
 		st := conn.ConnectionState()
 		out.staple = st.OCSPResponse
 		out.scts = len(st.SignedCertificateTimestamps)
-		if s.t.HTTPS && s.o.VerifyChain != nil && len(st.PeerCertificates) > 0 && s.o.VerifyChain(st.PeerCertificates) == nil {
-			out.hsts = s.getHSTS(conn)
+		trusted := s.o.VerifyChain != nil && len(st.PeerCertificates) > 0 && s.o.VerifyChain(st.PeerCertificates) == nil
+		if s.t.HTTPS && !trusted {
+			out.hstsWhy = result.HSTSUntrustedChain
+		}
+		if s.t.HTTPS && trusted {
+			out.hsts, out.hstsChecked = s.getHSTS(conn)
+			if !out.hstsChecked {
+				out.hstsWhy = result.HSTSNoResponse
+			}
 		} else if st.Version == tls.VersionTLS13 {
 			// TLS 1.3 tickets come after the handshake: read them.
 			_ = conn.SetReadDeadline(time.Now().Add(min(s.o.Timeout, 300*time.Millisecond)))
@@ -161,28 +197,29 @@ func (c *tapConn) Read(p []byte) (int, error) {
 }
 
 // getHSTS sends GET / and parses the Strict-Transport-Security header of
-// the response; nil when there is none or no response.
-func (s *scanner) getHSTS(conn *tls.Conn) *result.HSTS {
+// the response: nil when there is none. answered is false when no
+// response came, so that nothing was measured.
+func (s *scanner) getHSTS(conn *tls.Conn) (h *result.HSTS, answered bool) {
 	req, err := http.NewRequest(http.MethodGet, "https://"+s.t.Host+"/", nil)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	req.Header.Set("User-Agent", "certgate-scan")
 	req.Close = true
 	if err := req.Write(conn); err != nil {
-		return nil
+		return nil, false
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(io.LimitReader(conn, maxHTTPBytes)), req)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	defer resp.Body.Close()
 	// The tickets of TLS 1.3 arrived before the response and were read.
 	v := resp.Header.Values("Strict-Transport-Security")
 	if len(v) == 0 {
-		return nil
+		return nil, true
 	}
-	return ParseHSTS(v[0])
+	return ParseHSTS(v[0]), true
 }
 
 // alpn13 reports whether a TLS 1.3 server selects proto.

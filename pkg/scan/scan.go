@@ -327,7 +327,7 @@ func (s *scanner) run(ctx context.Context) Report {
 	}
 	f.OCSPStapling = len(staple) > 0
 	f.SCTs.TLS = max(s.tlsSCTs, res.scts)
-	f.HSTS = res.hsts
+	s.hsts(res, f)
 	sc.Probes = int(s.probes.Load())
 
 	var problems []result.Problem
