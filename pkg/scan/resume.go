@@ -222,16 +222,6 @@ func (s *scanner) getHSTS(conn *tls.Conn) (h *result.HSTS, answered bool) {
 	return ParseHSTS(v[0]), true
 }
 
-// alpn13 reports whether a TLS 1.3 server selects proto.
-func (s *scanner) alpn13(ctx context.Context, proto string) bool {
-	got := false
-	s.handshake(ctx, &tls.Config{ServerName: s.t.ServerName, InsecureSkipVerify: true, // scan facts only
-		MinVersion: tls.VersionTLS13, NextProtos: []string{proto}}, func(conn *tls.Conn) {
-		got = conn.ConnectionState().NegotiatedProtocol == proto
-	})
-	return got
-}
-
 // VerifyWith returns a VerifyChain for Options that accepts a chain
 // leading to one of roots and valid for host.
 func VerifyWith(roots *x509.CertPool, host string) func([]*x509.Certificate) error {

@@ -179,8 +179,7 @@ func (s *scanner) run(ctx context.Context) Report {
 	// Resumption and HSTS at TLS 1.2 and older; TLS 1.3 only servers are
 	// retried below.
 	var res resumption
-	var resOK bool
-	goDo(func() { res, resOK = s.resume(ctx, tlswire.VersionTLS12) })
+	goDo(func() { res, _ = s.resume(ctx, tlswire.VersionTLS12) })
 	var idResumed bool
 	goDo(func() { idResumed = s.resumeID(ctx) })
 	// TLS 1.3 groups, enumerated in two halves side by side: a server
@@ -261,9 +260,6 @@ func (s *scanner) run(ctx context.Context) Report {
 	}
 	var alpn []string
 	goDo(func() { alpn = s.alpn(ctx, supported, highest12, perClass, all) })
-	if !resOK && highest12 == 0 && supported[tlswire.VersionTLS13] {
-		goDo(func() { res, _ = s.resume(ctx, tlswire.VersionTLS13) })
-	}
 	wg.Wait()
 
 	// Assemble.
