@@ -14,6 +14,7 @@ import (
 	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/preflight"
+	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/sender"
@@ -197,6 +198,10 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		}
 		rc.Stage = cfg.Stage
 		cfg.Dialer = rc.Probe.Dialer // the request goes the way the handshake went
+		if rc.Probe.DNS == nil && rc.Probe.Dialer == nil {
+			rc.Probe.DNS = probe.NewDNSCache()
+		}
+		cfg.DNS = rc.Probe.DNS // redirect hops are resolved as the targets are
 		return func() (runner.Input, bool) {
 			in, ok := next()
 			if ok {
