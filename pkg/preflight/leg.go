@@ -46,11 +46,9 @@ type leg struct {
 	hopsChecked map[string]bool
 	// headRefused says HEAD was refused (405, 501) and GET took its place.
 	headRefused bool
-	// notes are problems that do not stop the leg (info), reported after
-	// its own.
-	notes []result.Problem
-	// noted holds the hosts a note was made for.
-	noted map[string]bool
+	// unchecked are the hosts, the endpoint's and redirect hops', whose
+	// names a proxy resolved.
+	unchecked []string
 }
 
 // run makes the request for u as the profile does, following redirects
@@ -336,7 +334,7 @@ func (l *leg) address(ctx context.Context, u *url.URL, hop int) (string, []resul
 				return "", ps
 			}
 		case hop > 0:
-			l.noteUnchecked(fmt.Sprintf("redirect %d goes to %s", hop, redact(u)), host)
+			l.noteUnchecked(host)
 		}
 		return hostKey(host, port), nil // resolved beyond the proxy
 	}
@@ -379,19 +377,24 @@ func (l *leg) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
 	return ips, err
 }
 
-// noteUnchecked notes, once per host, that a proxy resolves what (the
-// endpoint, or a redirect hop at host), so its addresses were not judged
-// against the profile's refusal of private addresses.
-func (l *leg) noteUnchecked(what, host string) {
-	if !l.p.RefusePrivate || l.noted[host] {
+// noteUnchecked records, once per host, that a proxy resolves host, so
+// its addresses were not judged against the profile's refusal of private
+// addresses; uncheckedNote reports it.
+func (l *leg) noteUnchecked(host string) {
+	if !l.p.RefusePrivate || slices.Contains(l.unchecked, host) {
 		return
 	}
-	if l.noted == nil {
-		l.noted = map[string]bool{}
+	l.unchecked = append(l.unchecked, host)
+}
+
+// uncheckedNote is the one note (decide keeps one problem of an id) that
+// names every host whose addresses the proxy resolved, nil when none.
+func (l *leg) uncheckedNote() []result.Problem {
+	if len(l.unchecked) == 0 {
+		return nil
 	}
-	l.noted[host] = true
-	l.notes = append(l.notes, result.Problem{ID: result.ProblemAddressUnchecked, Severity: result.SeverityInfo, Cert: -1,
-		Message: fmt.Sprintf("%s, whose name the proxy resolves: its addresses were not checked against %s's refusal of private addresses; where it leads is the proxy's network's business (check it without --proxy to judge its addresses)", what, l.p.Name)})
+	return []result.Problem{{ID: result.ProblemAddressUnchecked, Severity: result.SeverityInfo, Cert: -1,
+		Message: fmt.Sprintf("through the proxy, which resolves the names, the addresses of %s were not checked against %s's refusal of private addresses: where they lead is the proxy's network's business (run without --proxy to judge them)", strings.Join(l.unchecked, ", "), l.p.Name)}}
 }
 
 // checkHopTLS handshakes with a redirect hop and judges its chain the way

@@ -244,8 +244,11 @@ func TestSignedPOST(t *testing.T) {
 }
 
 // TestNginxRedirects runs the leg against a real nginx: a followed 301, a
-// 308 twilio does not follow, a redirect to http://, a loop, and a page
-// with HSTS that answers 200.
+// 308 twilio does not follow, a redirect to http://, a loop and a 410.
+// /ok also sends Strict-Transport-Security: a webhook sender is not a
+// browser and keeps no HSTS policy (it calls the https:// URL it was
+// given), so preflight does not judge the header: /ok passes with no
+// problem of its own, with or without it.
 func TestNginxRedirects(t *testing.T) {
 	p := newPKI(t)
 	leaf := p.root.Leaf(t, testpki.DNS("nginx.test"))
@@ -276,6 +279,9 @@ func TestNginxRedirects(t *testing.T) {
 			}
 			if c.code == 0 && (r.HTTP == nil || r.HTTP.Status != 200) {
 				t.Errorf("http %+v, want 200", r.HTTP)
+			}
+			if want := []string{result.ProblemNonPublicName + "/warn", result.ProblemPrivateAddress + "/warn"}; c.code == 0 && !slices.Equal(ids(r), want) {
+				t.Errorf("problems %v, want only %v (the test's name and address)", ids(r), want)
 			}
 		})
 	}

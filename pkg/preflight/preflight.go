@@ -159,7 +159,16 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	}
 	var ps []result.Problem
 	ps = append(ps, c.nameProblems(t)...)
-	addrProblem, refused := c.addressProblem(obs.Address, p)
+	addr := obs.Address
+	if c.Dialer != nil {
+		// The connection's address is the proxy's: the endpoint's name
+		// is resolved beyond it (noted below), unless it is an address.
+		addr = ""
+		if t.IsIP {
+			addr = hostKey(t.Host, t.Port)
+		}
+	}
+	addrProblem, refused := c.addressProblem(addr, p)
 	if addrProblem != nil {
 		ps = append(ps, *addrProblem)
 	}
@@ -182,13 +191,13 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	leg := &leg{c: c, p: p, info: info, t: t, serverName: e.ServerName, first: obs.Address, creds: c.Credentials.Has(r.Index),
 		hopsChecked: map[string]bool{obs.Address + " " + t.Host: true}} // the check judged the first
 	if c.Dialer != nil && !t.IsIP {
-		leg.noteUnchecked(redact(u), strings.ToLower(t.Host))
+		leg.noteUnchecked(strings.ToLower(t.Host))
 	}
 	ps = append(ps, leg.run(ctx, u)...)
 	if p.SNI == sender.SNIBoth {
 		ps = append(ps, leg.withoutSNI(ctx)...)
 	}
-	return append(ps, leg.notes...)
+	return append(ps, leg.uncheckedNote()...)
 }
 
 // budgets are p's limits as the result records them.

@@ -194,6 +194,10 @@ func TestHTTPLeg(t *testing.T) {
 			if len(r.HTTP.Redirects) != tt.redir {
 				t.Errorf("redirects %v, want %d", r.HTTP.Redirects, tt.redir)
 			}
+			// No retry here: a hop, or GET after HEAD, is not one.
+			if r.HTTP.Attempts != 1 {
+				t.Errorf("attempts %d, want 1 (tries %d)", r.HTTP.Attempts, len(r.HTTP.Tries))
+			}
 			if tt.httpStatus != 0 && r.HTTP.Status != tt.httpStatus {
 				t.Errorf("http status %d, want %d", r.HTTP.Status, tt.httpStatus)
 			}
