@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -121,4 +122,23 @@ func TestRedirectHopEveryAddress(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzAllows: whatever the server's Allow header, listing POST among its
+// methods is read as allowing POST, and a header that does not mention
+// POST at all is not.
+func FuzzAllows(f *testing.F) {
+	for _, s := range []string{"POST", "GET, HEAD", "post", " POST ,GET", ",,", "POSTX", "\x00", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		resp := &http.Response{Header: http.Header{"Allow": {v + ", POST"}}}
+		if !allows(resp, http.MethodPost) {
+			t.Fatalf("Allow %q, POST: not read as allowing POST", v)
+		}
+		resp.Header = http.Header{"Allow": {v}}
+		if v != "" && !strings.Contains(strings.ToLower(v), "post") && allows(resp, http.MethodPost) {
+			t.Fatalf("Allow %q read as allowing POST", v)
+		}
+	})
 }

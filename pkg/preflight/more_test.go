@@ -75,6 +75,9 @@ func TestHTTPLegLimits(t *testing.T) {
 			status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, requests: 3, attempts: 3},
 		{name: "a 5xx is not retried without rp=5xx", server: func(t *testing.T) *hooktest.Server { return p.serve(t, failFirst(1), "hook.test") }, fragment: "#rc=2", allow: true,
 			status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, requests: 1, attempts: 1},
+		{name: "a POST-only endpoint's 405 is not retried with rp=4xx", server: func(t *testing.T) *hooktest.Server {
+			return p.serve(t, status(405, "Allow", "POST"), "hook.test")
+		}, fragment: "#rc=2&rp=4xx", allow: true, status: result.StatusWarn, id: result.ProblemHTTPPostOnly, sev: result.SeverityWarn, requests: 2, attempts: 1},
 		{name: "connections refused after the check's handshake", server: func(t *testing.T) *hooktest.Server {
 			return hooktest.StartRefusingAfter(t, p.root.Leaf(t, testpki.DNS("hook.test")), nil, 1, status(200))
 		}, allow: true, status: result.StatusError, code: result.CodeConnFailure, id: result.ProblemHTTPConnect, sev: result.SeverityError, noReq: true, attempts: 2},
