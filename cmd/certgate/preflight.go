@@ -14,6 +14,7 @@ import (
 	"github.com/certgate/certgate/pkg/clients"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/preflight"
+	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/sender"
@@ -52,7 +53,10 @@ certificate verdict keeps its precedence: the HTTP leg never hides it.
 By default the request is HEAD, then GET when HEAD is refused (405, 501):
 webhook endpoints have side effects, so a POST is sent only with --method
 POST, with an empty form (or --data @FILE), signed as the sender signs it
-when --secret-env names an environment variable holding the secret.
+when --secret-env names an environment variable holding the secret. An
+endpoint that refuses HEAD and GET as a POST-only handler does (405 with
+Allow: POST, or 501) is reachable: a warning (http-post-only) says to try
+the sender's request with --method POST.
 
 Connection overrides in the URL fragment (#ct=3000&rt=8000&tt=10000&rc=2&sni=y,
 also rp and e) are honoured within their documented ranges; one out of range
@@ -197,6 +201,10 @@ func (po *preflightOptions) apply(cmd *cobra.Command, o *checkOptions) error {
 		}
 		rc.Stage = cfg.Stage
 		cfg.Dialer = rc.Probe.Dialer // the request goes the way the handshake went
+		if rc.Probe.DNS == nil && rc.Probe.Dialer == nil {
+			rc.Probe.DNS = probe.NewDNSCache()
+		}
+		cfg.DNS = rc.Probe.DNS // redirect hops are resolved as the targets are
 		return func() (runner.Input, bool) {
 			in, ok := next()
 			if ok {

@@ -5,6 +5,7 @@ package hooktest
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/certgate/certgate/internal/testpki"
 )
@@ -117,4 +119,78 @@ func (s *Server) Methods() []string {
 		m = append(m, r.Method)
 	}
 	return m
+}
+
+// StartRefusingAfter serves h over TLS with leaf and its chain on
+// 127.0.0.1 for the first n connections, then closes its listener, so
+// that every later connection is refused: an endpoint that passed a
+// check's handshake and is gone when the request comes.
+func StartRefusingAfter(t testing.TB, leaf *testpki.Leaf, chain []*x509.Certificate, n int, h http.Handler) *Server {
+	t.Helper()
+	s := &Server{}
+	s.srv = httptest.NewUnstartedServer(s.record(h))
+	s.srv.Listener = &closingListener{Listener: s.srv.Listener, left: n}
+	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{leaf.TLSCert(chain...)}}
+	s.srv.EnableHTTP2 = false
+	s.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	s.srv.StartTLS()
+	t.Cleanup(s.srv.Close)
+	s.setAddr()
+	return s
+}
+
+// closingListener closes itself after handing out its last connection.
+type closingListener struct {
+	net.Listener
+	mu   sync.Mutex
+	left int
+}
+
+func (l *closingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.left--; l.left <= 0 {
+		_ = l.Listener.Close()
+	}
+	return c, nil
+}
+
+// ClosedPort returns a port of 127.0.0.1 that nothing listens on: it was
+// listened on and closed, so a connection to it is refused.
+func ClosedPort(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	_ = ln.Close()
+	return port
+}
+
+// SlowDialer connects to 127.0.0.1 at the port of the address asked for,
+// whatever its host, after waiting Delay: a network whose connects are
+// slow, in front of real servers on loopback.
+type SlowDialer struct {
+	// Delay is the wait before each connect.
+	Delay time.Duration
+}
+
+// DialContext waits Delay (or until ctx ends), then connects.
+func (d SlowDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(d.Delay):
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, network, net.JoinHostPort("127.0.0.1", port))
 }

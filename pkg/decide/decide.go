@@ -119,6 +119,8 @@ var kinds = map[string]Kind{
 	result.ProblemSNIRequired:         KindHTTP,
 	result.ProblemHTTPSkipped:         KindHTTP,
 	result.ProblemHTTPSlow:            KindHTTP,
+	result.ProblemHTTPPostOnly:        KindHTTP,
+	result.ProblemAddressUnchecked:    KindHTTP,
 
 	result.ProblemStartTLSNotOffered: KindConnection,
 	result.ProblemStartTLSRefused:    KindConnection,

@@ -1,12 +1,17 @@
 package preflight
 
 import (
+	"context"
+	"net"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
 	"github.com/certgate/certgate/pkg/sender"
 	"github.com/certgate/certgate/pkg/target"
@@ -69,4 +74,71 @@ func TestNonPublicName(t *testing.T) {
 			t.Errorf("%s: %+v, want warning %v", host, ps, warn)
 		}
 	}
+}
+
+// TestRedirectHopEveryAddress: every address a hop's name resolves to is
+// judged, not only the first: a name answering a public-looking address
+// and a loopback one is refused, in either order, unless --allow-private;
+// the request then goes to the first.
+func TestRedirectHopEveryAddress(t *testing.T) {
+	answers := map[string][]string{
+		"mixed.example.com":    {"203.0.113.7", "127.0.0.1"},
+		"mixed-v6.example.com": {"2001:db8::7", "fd00::1"},
+		"private.example.com":  {"10.0.0.8", "203.0.113.7"},
+		"public.example.com":   {"203.0.113.7", "198.51.100.9"},
+	}
+	dns := probe.NewDNSCacheFunc(func(ctx context.Context, host string) ([]net.IPAddr, error) {
+		var out []net.IPAddr
+		for _, a := range answers[host] {
+			out = append(out, net.IPAddr{IP: net.ParseIP(a)})
+		}
+		if out == nil {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+		return out, nil
+	})
+	tw, _ := sender.ByName("twilio")
+	for _, c := range []struct {
+		host    string
+		allow   bool
+		want    string // the address, "" when refused
+		refused string // the address the refusal names
+	}{
+		{"mixed.example.com", false, "", "127.0.0.1"},
+		{"mixed.example.com", true, "203.0.113.7:443", ""},
+		{"mixed-v6.example.com", false, "", "fd00::1"},
+		{"private.example.com", false, "", "10.0.0.8"},
+		{"public.example.com", false, "203.0.113.7:443", ""},
+	} {
+		t.Run(c.host, func(t *testing.T) {
+			l := &leg{c: &Config{DNS: dns, AllowPrivate: c.allow}, p: tw, info: &result.HTTPInfo{}}
+			u, _ := url.Parse("https://" + c.host + "/next")
+			addr, ps := l.address(t.Context(), u, 1)
+			if addr != c.want {
+				t.Fatalf("address %q, want %q (problems %+v)", addr, c.want, ps)
+			}
+			if c.want == "" && (len(ps) != 1 || ps[0].ID != result.ProblemPrivateAddress || ps[0].Code != result.CodeHTTPRetrieval || !strings.Contains(ps[0].Message, c.refused)) {
+				t.Errorf("problems %+v, want private-address naming %s", ps, c.refused)
+			}
+		})
+	}
+}
+
+// FuzzAllows: whatever the server's Allow header, listing POST among its
+// methods is read as allowing POST, and a header that does not mention
+// POST at all is not.
+func FuzzAllows(f *testing.F) {
+	for _, s := range []string{"POST", "GET, HEAD", "post", " POST ,GET", ",,", "POSTX", "\x00", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		resp := &http.Response{Header: http.Header{"Allow": {v + ", POST"}}}
+		if !allows(resp, http.MethodPost) {
+			t.Fatalf("Allow %q, POST: not read as allowing POST", v)
+		}
+		resp.Header = http.Header{"Allow": {v}}
+		if v != "" && !strings.Contains(strings.ToLower(v), "post") && allows(resp, http.MethodPost) {
+			t.Fatalf("Allow %q read as allowing POST", v)
+		}
+	})
 }

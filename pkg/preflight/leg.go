@@ -44,6 +44,11 @@ type leg struct {
 	// hopsChecked holds the redirect hops (address and host) already
 	// handshaken and judged.
 	hopsChecked map[string]bool
+	// headRefused says HEAD was refused (405, 501) and GET took its place.
+	headRefused bool
+	// unchecked are the hosts, the endpoint's and redirect hops', whose
+	// names a proxy resolved.
+	unchecked []string
 }
 
 // run makes the request for u as the profile does, following redirects
@@ -67,9 +72,10 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 		if ps != nil {
 			return ps
 		}
-		if auto && method == http.MethodHead && (resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusNotImplemented) {
+		if auto && method == http.MethodHead && methodRefused(resp.StatusCode) {
 			drain(resp)
 			method = http.MethodGet
+			l.headRefused = true
 			l.info.Method = method
 			if resp, ps = l.request(ctx, cur, method, hop); ps != nil {
 				return ps
@@ -83,6 +89,9 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 			return l.failure(ctx, context.DeadlineExceeded, cur, hop)
 		}
 		code := resp.StatusCode
+		if auto && l.headRefused && method == http.MethodGet && methodRefused(code) && l.p.Method == http.MethodPost && allows(resp, http.MethodPost) {
+			return l.postOnly(u, cur, resp)
+		}
 		switch {
 		case code >= 200 && code < 300:
 			return l.slow(start)
@@ -110,14 +119,67 @@ func (l *leg) run(parent context.Context, u *url.URL) []result.Problem {
 	}
 }
 
-// slow warns when the last response's first byte took more than half the
-// read timeout, or the whole exchange more than half the total budget:
-// the timings judged against the profile's budgets.
+// methodRefused reports whether a status refuses the request's method:
+// 405 Method Not Allowed or 501 Not Implemented.
+func methodRefused(code int) bool {
+	return code == http.StatusMethodNotAllowed || code == http.StatusNotImplemented
+}
+
+// allows reports whether a response's Allow header, when it has one,
+// lists method.
+func allows(resp *http.Response, method string) bool {
+	allow := resp.Header.Values("Allow")
+	if len(allow) == 0 {
+		return true
+	}
+	for _, v := range allow {
+		for m := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(m), method) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// postOnly is the warning for an endpoint that refused HEAD and GET the
+// way a POST-only handler does, over a verified connection and in proper
+// HTTP: it is reachable, but whether it accepts the sender's POST was not
+// tried, as nothing is POSTed unless asked. u is the URL checked, cur the
+// one that refused.
+func (l *leg) postOnly(u, cur *url.URL, resp *http.Response) []result.Problem {
+	allow := ""
+	if a := resp.Header.Get("Allow"); a != "" {
+		allow = ", Allow: " + clip(a)
+	}
+	profile := ""
+	if l.p.Name != sender.DefaultName {
+		profile = " --profile " + l.p.Name
+	}
+	sign := ""
+	if l.p.SignatureHeader != "" {
+		sign = fmt.Sprintf(" (add --secret-env NAME, NAME holding the secret, if the endpoint checks %s)", l.p.SignatureHeader)
+	}
+	return []result.Problem{{ID: result.ProblemHTTPPostOnly, Severity: result.SeverityWarn, Cert: -1,
+		Message: fmt.Sprintf("%s refused HEAD and GET (%s%s), as a handler that accepts only POST does: it is reachable and answers HTTP over a verified connection, but %s's POST was not tried, since certgate sends none unless asked; to test it, run certgate preflight%s --method POST %s%s",
+			redact(cur), statusLine(resp), allow, l.p.Name, profile, redact(u), sign)}}
+}
+
+// slow warns when a connect took more than half the connect timeout, the
+// last response's first byte more than half the read timeout, or the
+// whole exchange more than half the total budget: the timings judged
+// against the profile's budgets.
 func (l *leg) slow(start time.Time) []result.Problem {
+	var connect time.Duration
+	for _, tm := range l.info.Tries {
+		connect = max(connect, time.Duration(tm.ConnectMS*float64(time.Millisecond)))
+	}
 	firstByte := time.Duration(l.info.Timings.FirstByteMS * float64(time.Millisecond))
 	total := time.Since(start)
 	var what string
 	switch {
+	case connect > l.p.ConnectTimeout/2:
+		what = fmt.Sprintf("its TCP connect took %s of %s's %s connect timeout", connect.Round(time.Millisecond), l.p.Name, l.p.ConnectTimeout)
 	case firstByte > l.p.ReadTimeout/2:
 		what = fmt.Sprintf("its first byte came after %s of %s's %s read timeout", firstByte.Round(time.Millisecond), l.p.Name, l.p.ReadTimeout)
 	case total > l.p.TotalTimeout/2:
@@ -223,12 +285,18 @@ func (l *leg) request(ctx context.Context, u *url.URL, method string, hop int) (
 		}
 	}
 	var last []result.Problem
-	for attempt := 1; attempt <= max(l.p.Attempts, 1); attempt++ {
-		l.info.Attempts++
+	attempts := max(l.p.Attempts, 1)
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if attempt > 1 {
+			l.info.Attempts++ // a retry
+		}
 		resp, err := l.once(ctx, u, method, addr)
 		if err == nil {
 			retry := l.retries("all") || resp.StatusCode >= 500 && l.retries("5xx") || resp.StatusCode >= 400 && resp.StatusCode < 500 && l.retries("4xx")
-			if resp.StatusCode < 400 || !retry || attempt == l.p.Attempts {
+			if l.c.Method == "" && methodRefused(resp.StatusCode) {
+				retry = false // certgate's method refused, not the sender's request failing
+			}
+			if resp.StatusCode < 400 || !retry || attempt == attempts {
 				return resp, nil
 			}
 			drain(resp)
@@ -253,10 +321,21 @@ func (l *leg) retries(policy string) bool { return slices.Contains(l.p.RetryOn, 
 
 // address is the address the hop's request goes to: the checked address
 // for the target itself, a --resolve entry, or the first the hop's name
-// resolves to. An address the profile refuses stops the leg.
+// resolves to. Every address the name resolves to is judged, as the
+// check judges every address of the target: one the profile refuses stops
+// the leg. Through a proxy the name is resolved beyond it, which a note
+// says.
 func (l *leg) address(ctx context.Context, u *url.URL, hop int) (string, []result.Problem) {
 	host, port := verifyHost(u), portOf(u)
 	if l.c.Dialer != nil {
+		switch {
+		case isIP(host):
+			if _, ps := l.checkHop(hostKey(host, port), u); ps != nil {
+				return "", ps
+			}
+		case hop > 0:
+			l.noteUnchecked(host)
+		}
 		return hostKey(host, port), nil // resolved beyond the proxy
 	}
 	if host == l.t.Host && port == l.t.Port && l.first != "" {
@@ -265,12 +344,57 @@ func (l *leg) address(ctx context.Context, u *url.URL, hop int) (string, []resul
 	if a, ok := l.c.Resolve[hostKey(host, port)]; ok {
 		return l.checkHop(hostKey(a, port), u)
 	}
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	ips, err := l.lookup(ctx, host)
 	if err != nil || len(ips) == 0 {
 		return "", []result.Problem{{ID: result.ProblemRedirectTarget, Severity: result.SeverityError, Code: result.CodeHTTPInvalidRedirect, Cert: -1,
 			Message: fmt.Sprintf("redirect %d goes to %s, whose host name does not resolve (11210): redirect to a name with public DNS records", hop, redact(u))}}
 	}
-	return l.checkHop(netip.AddrPortFrom(ips[0].Unmap(), uint16(port)).String(), u)
+	for _, ip := range ips[1:] {
+		if _, ps := l.checkHop(netip.AddrPortFrom(ip, uint16(port)).String(), u); ps != nil {
+			return "", ps
+		}
+	}
+	return l.checkHop(netip.AddrPortFrom(ips[0], uint16(port)).String(), u)
+}
+
+// lookup resolves a redirect hop's host name: through Config.DNS when
+// set, else the system's resolver.
+func (l *leg) lookup(ctx context.Context, host string) ([]netip.Addr, error) {
+	if l.c.DNS == nil {
+		ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+		for i := range ips {
+			ips[i] = ips[i].Unmap()
+		}
+		return ips, err
+	}
+	as, err := l.c.DNS.Lookup(ctx, host)
+	var ips []netip.Addr
+	for _, a := range as {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok {
+			ips = append(ips, ip.Unmap())
+		}
+	}
+	return ips, err
+}
+
+// noteUnchecked records, once per host, that a proxy resolves host, so
+// its addresses were not judged against the profile's refusal of private
+// addresses; uncheckedNote reports it.
+func (l *leg) noteUnchecked(host string) {
+	if !l.p.RefusePrivate || slices.Contains(l.unchecked, host) {
+		return
+	}
+	l.unchecked = append(l.unchecked, host)
+}
+
+// uncheckedNote is the one note (decide keeps one problem of an id) that
+// names every host whose addresses the proxy resolved, nil when none.
+func (l *leg) uncheckedNote() []result.Problem {
+	if len(l.unchecked) == 0 {
+		return nil
+	}
+	return []result.Problem{{ID: result.ProblemAddressUnchecked, Severity: result.SeverityInfo, Cert: -1,
+		Message: fmt.Sprintf("through the proxy, which resolves the names, the addresses of %s were not checked against %s's refusal of private addresses: where they lead is the proxy's network's business (run without --proxy to judge them)", strings.Join(l.unchecked, ", "), l.p.Name)}}
 }
 
 // checkHopTLS handshakes with a redirect hop and judges its chain the way
@@ -298,6 +422,13 @@ func (l *leg) checkHopTLS(ctx context.Context, u *url.URL, addr string, hop int)
 	if obs.Err != nil {
 		if ctx.Err() != nil {
 			return nil // the budget ran out: the request says so
+		}
+		switch obs.Err.Code {
+		case result.CodeTCPRefused, result.CodeTCPTimeout, result.CodeConnFailure:
+			// No connection: the sender's connection failure, as for
+			// the endpoint itself.
+			return []result.Problem{{ID: result.ProblemHTTPConnect, Severity: result.SeverityError, Code: result.CodeConnFailure, Cert: -1,
+				Message: fmt.Sprintf("redirect %d goes to %s, which takes no connection (%d %s: %s): start the server the redirect points to, or give the sender the final URL", hop, redact(u), obs.Err.Code, obs.Err.Code.Message(), obs.Err.Detail)}}
 		}
 		return l.hopProblem(u, hop, obs.Err.Code, obs.Err.Detail)
 	}
@@ -358,6 +489,9 @@ func (l *leg) once(ctx context.Context, u *url.URL, method, addr string) (*http.
 	req, err := l.newRequest(trace(ctx, func() { tm.set(&tm.firstByte, time.Since(start)) }), u, method)
 	if err != nil {
 		return nil, err
+	}
+	if l.info.Attempts == 0 {
+		l.info.Attempts = 1 // the first try; request counts the retries
 	}
 	resp, err := tr.RoundTrip(req)
 	l.info.Timings = result.Timings{ConnectMS: ms(tm.get(&tm.connect)), TLSMS: ms(tm.get(&tm.tls)), FirstByteMS: ms(tm.get(&tm.firstByte)), TotalMS: ms(time.Since(start))}
@@ -464,13 +598,12 @@ func (l *leg) failure(ctx context.Context, err error, u *url.URL, hop int) []res
 		p.ID, p.Code = result.ProblemHTTPTotalTimeout, result.CodeHTTPTotalTimeout
 		p.Message = fmt.Sprintf("no complete response from %s within %s's total budget of %s (%d %s): make the endpoint answer sooner (acknowledge first, work later), or raise the budget with #tt= in the URL where the sender allows it",
 			redact(u), l.p.Name, l.p.TotalTimeout, l.info.Attempts, plural(l.info.Attempts, "attempt", "attempts"))
-	case hop > 0 && (errors.As(err, &he) || errors.As(err, &de)):
+	case hop > 0 && errors.As(err, &he):
 		p.ID, p.Code = result.ProblemRedirectTarget, result.CodeHTTPInvalidRedirect
-		code := result.CodeConnFailure
-		if he != nil {
-			code = he.code
-		}
-		p.Message = fmt.Sprintf("redirect %d goes to %s, which the sender cannot use (%d %s: %s): redirect to an endpoint whose certificate passes, or give the sender the final URL", hop, redact(u), code, code.Message(), err)
+		p.Message = fmt.Sprintf("redirect %d goes to %s, which the sender cannot use (%d %s: %s): redirect to an endpoint whose certificate passes, or give the sender the final URL", hop, redact(u), he.code, he.code.Message(), err)
+	case hop > 0 && errors.As(err, &de):
+		p.ID, p.Code = result.ProblemHTTPConnect, result.CodeConnFailure
+		p.Message = fmt.Sprintf("redirect %d goes to %s, whose connection failed within %s's connect timeout of %s (%d %s): %s", hop, redact(u), l.p.Name, l.p.ConnectTimeout, l.info.Attempts, plural(l.info.Attempts, "attempt", "attempts"), probe.Classify(de.err, probe.PhaseDial, l.p.ConnectTimeout).Detail)
 	case errors.As(err, &he):
 		p.ID, p.Code = result.ProblemHTTPConnect, result.CodeConnFailure
 		p.Message = fmt.Sprintf("the handshake of the HTTP request to %s failed although the check's passed (%d: %s): does the server present different certificates on different connections?", redact(u), he.code, he.detail)

@@ -10,15 +10,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/certgate/certgate/internal/hooktest"
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/probe"
 	"github.com/certgate/certgate/pkg/result"
+	"github.com/certgate/certgate/pkg/runner"
 	"github.com/certgate/certgate/pkg/sender"
+	"github.com/certgate/certgate/pkg/truststore"
 )
 
 // block answers only when the client gives up (or after the test).
@@ -49,6 +54,9 @@ func TestHTTPLegLimits(t *testing.T) {
 		id       string
 		sev      result.Severity
 		noReq    bool // the endpoint must see no request
+		// requests and attempts, when set, are the requests the endpoint
+		// must see and http.attempts.
+		requests, attempts int
 	}{
 		{name: "loopback refused without --allow-private", server: func(t *testing.T) *hooktest.Server { return p.serve(t, status(200), "hook.test") },
 			status: result.StatusError, code: result.CodeHTTPRetrieval, id: result.ProblemPrivateAddress, sev: result.SeverityError, noReq: true},
@@ -61,6 +69,22 @@ func TestHTTPLegLimits(t *testing.T) {
 		{name: "expired certificate keeps its code", server: func(t *testing.T) *hooktest.Server {
 			return hooktest.Start(t, p.root.Leaf(t, testpki.DNS("hook.test"), testpki.Validity(e.AddDate(-1, 0, 0), e.AddDate(0, 0, -1))), nil, status(404))
 		}, allow: true, status: result.StatusFail, code: result.CodeExpired, id: result.ProblemHTTPSkipped, sev: result.SeverityInfo, noReq: true},
+		{name: "a 5xx retried passes on the second attempt", server: func(t *testing.T) *hooktest.Server { return p.serve(t, failFirst(1), "hook.test") }, fragment: "#rc=2&rp=5xx", allow: true,
+			status: result.StatusWarn, id: result.ProblemPrivateAddress, sev: result.SeverityWarn, requests: 2, attempts: 2},
+		{name: "a 5xx retried fails every attempt", server: func(t *testing.T) *hooktest.Server { return p.serve(t, status(503), "hook.test") }, fragment: "#rc=2&rp=5xx", allow: true,
+			status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, requests: 3, attempts: 3},
+		{name: "a 5xx is not retried without rp=5xx", server: func(t *testing.T) *hooktest.Server { return p.serve(t, failFirst(1), "hook.test") }, fragment: "#rc=2", allow: true,
+			status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, requests: 1, attempts: 1},
+		{name: "a POST-only endpoint's 405 is not retried with rp=4xx", server: func(t *testing.T) *hooktest.Server {
+			return p.serve(t, status(405, "Allow", "POST"), "hook.test")
+		}, fragment: "#rc=2&rp=4xx", allow: true, status: result.StatusWarn, id: result.ProblemHTTPPostOnly, sev: result.SeverityWarn, requests: 2, attempts: 1},
+		{name: "connections refused after the check's handshake", server: func(t *testing.T) *hooktest.Server {
+			return hooktest.StartRefusingAfter(t, p.root.Leaf(t, testpki.DNS("hook.test")), nil, 1, status(200))
+		}, allow: true, status: result.StatusError, code: result.CodeConnFailure, id: result.ProblemHTTPConnect, sev: result.SeverityError, noReq: true, attempts: 2},
+		{name: "garbage after the handshake", server: func(t *testing.T) *hooktest.Server { return p.serve(t, raw("garbage, not HTTP\r\n\r\n"), "hook.test") }, allow: true,
+			status: result.StatusError, code: result.CodeHTTPProtocol, id: result.ProblemHTTPMalformed, sev: result.SeverityError, attempts: 1},
+		{name: "closed after the handshake without a response", server: func(t *testing.T) *hooktest.Server { return p.serve(t, raw(""), "hook.test") }, allow: true,
+			status: result.StatusError, code: result.CodeHTTPRetrieval, id: result.ProblemHTTPNoResponse, sev: result.SeverityError, attempts: 1},
 		{name: "override out of range", server: func(t *testing.T) *hooktest.Server { return p.serve(t, status(200), "hook.test") }, fragment: "#ct=99999", allow: true,
 			status: result.StatusError, code: result.CodeInvalidURL, id: result.ProblemOverrideInvalid, sev: result.SeverityError, noReq: true},
 	}
@@ -77,8 +101,28 @@ func TestHTTPLegLimits(t *testing.T) {
 			if tt.noReq && len(s.Requests()) > 0 {
 				t.Errorf("the endpoint got %v", s.Methods())
 			}
+			if tt.requests != 0 && len(s.Requests()) != tt.requests {
+				t.Errorf("the endpoint got %v, want %d requests", s.Methods(), tt.requests)
+			}
+			if tt.attempts != 0 && (r.HTTP == nil || r.HTTP.Attempts != tt.attempts) {
+				t.Errorf("http %+v, want %d attempts", r.HTTP, tt.attempts)
+			}
 		})
 	}
+}
+
+// failFirst answers 503 to the first n requests, then 200.
+func failFirst(n int) http.Handler {
+	var mu sync.Mutex
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n--
+		fail := n >= 0
+		mu.Unlock()
+		if fail {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
 }
 
 // TestOverridesEchoed checks that valid fragment overrides apply and are
@@ -203,8 +247,11 @@ func TestSignedPOST(t *testing.T) {
 }
 
 // TestNginxRedirects runs the leg against a real nginx: a followed 301, a
-// 308 twilio does not follow, a redirect to http://, a loop, and a page
-// with HSTS that answers 200.
+// 308 twilio does not follow, a redirect to http://, a loop and a 410.
+// /ok also sends Strict-Transport-Security: a webhook sender is not a
+// browser and keeps no HSTS policy (it calls the https:// URL it was
+// given), so preflight does not judge the header: /ok passes with no
+// problem of its own, with or without it.
 func TestNginxRedirects(t *testing.T) {
 	p := newPKI(t)
 	leaf := p.root.Leaf(t, testpki.DNS("nginx.test"))
@@ -235,6 +282,9 @@ func TestNginxRedirects(t *testing.T) {
 			}
 			if c.code == 0 && (r.HTTP == nil || r.HTTP.Status != 200) {
 				t.Errorf("http %+v, want 200", r.HTTP)
+			}
+			if want := []string{result.ProblemNonPublicName + "/warn", result.ProblemPrivateAddress + "/warn"}; c.code == 0 && !slices.Equal(ids(r), want) {
+				t.Errorf("problems %v, want only %v (the test's name and address)", ids(r), want)
 			}
 		})
 	}
@@ -373,4 +423,69 @@ func TestServerTextBounded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTimingsRecorded: a real server's exchange records every phase: a
+// TCP connect and a handshake take some time, however fast the machine.
+func TestTimingsRecorded(t *testing.T) {
+	p := newPKI(t)
+	s := p.serve(t, status(204), "hook.test")
+	r := p.run(t, "https://hook.test:"+s.Port+"/", Config{AllowPrivate: true}, map[string]string{"hook.test:" + s.Port: "127.0.0.1"})
+	if r.Code != 0 || r.HTTP == nil || len(r.HTTP.Tries) != 1 {
+		t.Fatalf("code %d http %+v problems %v", r.Code, r.HTTP, ids(r))
+	}
+	for _, tm := range []result.Timings{r.HTTP.Timings, r.HTTP.Tries[0]} {
+		if tm.ConnectMS <= 0 || tm.TLSMS <= 0 || tm.FirstByteMS <= 0 || tm.TotalMS < tm.FirstByteMS {
+			t.Errorf("timings %+v: every phase must be recorded", tm)
+		}
+	}
+	if r.HTTP.DurationMS <= 0 {
+		t.Errorf("duration %v", r.HTTP.DurationMS)
+	}
+}
+
+// TestSlowConnectWarns: a connect that takes more than half the profile's
+// connect timeout warns (http-slow), as a slow first byte does. The
+// network waits 1.2 s before each connect against a connect timeout of
+// 2 s: the condition holds however slow the machine, up to the timeout.
+func TestSlowConnectWarns(t *testing.T) {
+	p := newPKI(t)
+	s := p.serve(t, status(200), "hook.test")
+	dialer := hooktest.SlowDialer{Delay: 1200 * time.Millisecond}
+	cfg := Config{AllowPrivate: true, Dialer: dialer}
+	r := p.runDialer(t, "https://hook.test:"+s.Port+"/#ct=2000&sni=y", cfg, dialer)
+	if r.Code != 0 || !hasID(r, result.ProblemHTTPSlow, result.SeverityWarn) {
+		t.Fatalf("code %d problems %v", r.Code, ids(r))
+	}
+	msg := r.Problems[slices.IndexFunc(r.Problems, func(q result.Problem) bool { return q.ID == result.ProblemHTTPSlow })].Message
+	if !strings.Contains(msg, "connect") {
+		t.Errorf("the warning does not name the connect: %s", msg)
+	}
+	if r.HTTP.Timings.ConnectMS < 1200 {
+		t.Errorf("connect_ms %v, want at least the network's 1200", r.HTTP.Timings.ConnectMS)
+	}
+	// Through a dialer that resolves names itself (a proxy), the address
+	// was not judged, and a note says so.
+	if !hasID(r, result.ProblemAddressUnchecked, result.SeverityInfo) {
+		t.Errorf("no %s note: %v", result.ProblemAddressUnchecked, ids(r))
+	}
+}
+
+// runDialer is run with every connection, the check's and the leg's, made
+// through d.
+func (p *pki) runDialer(t *testing.T, raw string, cfg Config, d hooktest.SlowDialer) result.Result {
+	t.Helper()
+	cfg.Profile, _ = sender.ByName("twilio")
+	cfg.Stores = func() []*truststore.Store { return []*truststore.Store{p.store} }
+	cfg.At, cfg.WarnDays = testpki.Epoch, 30
+	cfg.HostsFile = "/nonexistent"
+	rc := runner.Config{
+		Probe:       probe.Options{Timeout: 5 * time.Second, Dialer: d},
+		Stores:      []*truststore.Store{p.store},
+		At:          testpki.Epoch,
+		WarnDays:    30,
+		Concurrency: 1,
+		Stage:       cfg.Stage,
+	}
+	return runner.Check(t.Context(), runner.Input{Raw: raw}, rc)
 }

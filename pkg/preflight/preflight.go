@@ -63,6 +63,11 @@ type Config struct {
 	// Resolve maps "host:port" to an address, as check's --resolve: it is
 	// used for redirect hops too.
 	Resolve map[string]string
+	// DNS, when set, resolves the host names of redirect hops (a run's
+	// probe.DNSCache, or one a test answers for); nil is the system's
+	// resolver. Every address a hop's name resolves to is judged against
+	// the private-address rule.
+	DNS *probe.DNSCache
 	// HostsFile is the hosts file read for names only it knows; "" is
 	// /etc/hosts.
 	HostsFile string
@@ -75,8 +80,9 @@ type Config struct {
 	Credentials *Credentials
 	// Dialer, when set, makes every connection of the leg (a proxy, as
 	// the check's own probe.Options.Dialer): host names are then resolved
-	// beyond it, and redirect hops are not checked against the
-	// private-address rule here.
+	// beyond it, so the addresses of the endpoint and its redirect hops
+	// are not checked against the private-address rule here, which a
+	// private-address-unchecked note says.
 	Dialer interface {
 		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 	}
@@ -153,7 +159,16 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	}
 	var ps []result.Problem
 	ps = append(ps, c.nameProblems(t)...)
-	addrProblem, refused := c.addressProblem(obs.Address, p)
+	addr := obs.Address
+	if c.Dialer != nil {
+		// The connection's address is the proxy's: the endpoint's name
+		// is resolved beyond it (noted below), unless it is an address.
+		addr = ""
+		if t.IsIP {
+			addr = hostKey(t.Host, t.Port)
+		}
+	}
+	addrProblem, refused := c.addressProblem(addr, p)
 	if addrProblem != nil {
 		ps = append(ps, *addrProblem)
 	}
@@ -175,11 +190,14 @@ func (c *Config) Stage(ctx context.Context, t target.Target, obs probe.Observati
 	}
 	leg := &leg{c: c, p: p, info: info, t: t, serverName: e.ServerName, first: obs.Address, creds: c.Credentials.Has(r.Index),
 		hopsChecked: map[string]bool{obs.Address + " " + t.Host: true}} // the check judged the first
+	if c.Dialer != nil && !t.IsIP {
+		leg.noteUnchecked(strings.ToLower(t.Host))
+	}
 	ps = append(ps, leg.run(ctx, u)...)
 	if p.SNI == sender.SNIBoth {
 		ps = append(ps, leg.withoutSNI(ctx)...)
 	}
-	return ps
+	return append(ps, leg.uncheckedNote()...)
 }
 
 // budgets are p's limits as the result records them.

@@ -94,8 +94,24 @@ func TestHTTPLeg(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	// postOnly answers HEAD and GET as most POST-only handlers (Flask,
+	// Express, Django) do.
+	postOnly := func(code int, allow string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+			if allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			w.WriteHeader(code)
+		})
+	}
 	final := p.serve(t, okHandler, "final.test")
 	plainFinal := hooktest.StartPlain(t, okHandler)
+	closed := hooktest.ClosedPort(t)
+	postFinal := p.serve(t, postOnly(405, "POST"), "final.test")
 	badCert := hooktest.Start(t, testpki.SelfSigned(t, testpki.DNS("bad.test")), nil, okHandler)
 
 	type tc struct {
@@ -111,6 +127,8 @@ func TestHTTPLeg(t *testing.T) {
 		methods []string // the methods the endpoint must have seen
 		redir   int      // redirects recorded
 		detail  string   // a substring of the detail
+		// httpStatus, when set, is the status http.status must record.
+		httpStatus int
 	}
 	tests := []tc{
 		{name: "2xx passes", h: okHandler, status: result.StatusWarn, id: result.ProblemPrivateAddress, sev: result.SeverityWarn, methods: []string{"HEAD"}},
@@ -126,6 +144,16 @@ func TestHTTPLeg(t *testing.T) {
 		{name: "any 3xx fails stripe", h: status(302, "Location", "https://final.test:"+final.Port+"/"), profile: "stripe", status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectNotFollowed, sev: result.SeverityError, redir: 1},
 		{name: "redirect loop", h: status(302, "Location", "/"), status: result.StatusError, code: result.CodeHTTPTooManyRedirects, id: result.ProblemRedirectLoop, sev: result.SeverityError, redir: 2},
 		{name: "redirect to a port without TLS", h: status(302, "Location", "https://final.test:"+plainFinal.Port+"/"), status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectTarget, sev: result.SeverityError, redir: 1, detail: "plain HTTP"},
+		{name: "redirect to a port that refuses connections", h: status(302, "Location", "https://final.test:"+closed+"/"), status: result.StatusError, code: result.CodeConnFailure, id: result.ProblemHTTPConnect, sev: result.SeverityError, redir: 1, detail: "redirect 1"},
+		{name: "POST-only endpoint: 405 with Allow: POST warns", h: postOnly(405, "POST"), status: result.StatusWarn, id: result.ProblemHTTPPostOnly, sev: result.SeverityWarn, methods: []string{"HEAD", "GET"}, httpStatus: 405},
+		{name: "POST-only endpoint: 501 warns", h: postOnly(501, ""), status: result.StatusWarn, id: result.ProblemHTTPPostOnly, sev: result.SeverityWarn, methods: []string{"HEAD", "GET"}, httpStatus: 501},
+		{name: "POST-only endpoint after a redirect warns", h: status(302, "Location", "https://final.test:"+postFinal.Port+"/post-only"), status: result.StatusWarn, id: result.ProblemHTTPPostOnly, sev: result.SeverityWarn, redir: 1, httpStatus: 405},
+		{name: "405 whose Allow has no POST is 11217", h: postOnly(405, "GET, PUT"), status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, methods: []string{"HEAD", "GET"}},
+		{name: "HEAD 405 then GET 403 is 11217", h: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(map[bool]int{true: 405, false: 403}[r.Method == http.MethodHead])
+		}), status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, methods: []string{"HEAD", "GET"}},
+		{name: "405 to GET is 11217 for a sender that GETs", h: postOnly(405, "POST"), profile: "browser", status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, methods: []string{"HEAD", "GET"}},
+		{name: "405 to an asked GET is 11217", h: postOnly(405, "POST"), method: "GET", status: result.StatusError, code: result.CodeHTTPErrorStatus, id: result.ProblemHTTPStatus, sev: result.SeverityError, methods: []string{"GET"}},
 		{name: "redirect to a failing certificate", h: status(302, "Location", "https://bad.test:"+badCert.Port+"/"), status: result.StatusError, code: result.CodeHTTPInvalidRedirect, id: result.ProblemRedirectTarget, sev: result.SeverityError, redir: 1},
 	}
 	// One hop too many: slack follows 2.
@@ -143,7 +171,8 @@ func TestHTTPLeg(t *testing.T) {
 				cfg.Profile, _ = sender.ByName(tt.profile)
 			}
 			resolve := map[string]string{"hook.test:" + s.Port: "127.0.0.1", "final.test:" + final.Port: "127.0.0.1",
-				"final.test:" + plainFinal.Port: "127.0.0.1", "bad.test:" + badCert.Port: "127.0.0.1"}
+				"final.test:" + plainFinal.Port: "127.0.0.1", "bad.test:" + badCert.Port: "127.0.0.1",
+				"final.test:" + closed: "127.0.0.1", "final.test:" + postFinal.Port: "127.0.0.1"}
 			cfg.Credentials = &Credentials{}
 			raw := cfg.Credentials.Strip(0, "https://"+tt.path+"hook.test:"+s.Port+"/hooks/sms")
 			r := p.run(t, raw, cfg, resolve)
@@ -164,6 +193,21 @@ func TestHTTPLeg(t *testing.T) {
 			}
 			if len(r.HTTP.Redirects) != tt.redir {
 				t.Errorf("redirects %v, want %d", r.HTTP.Redirects, tt.redir)
+			}
+			// No retry here: a hop, or GET after HEAD, is not one.
+			if r.HTTP.Attempts != 1 {
+				t.Errorf("attempts %d, want 1 (tries %d)", r.HTTP.Attempts, len(r.HTTP.Tries))
+			}
+			if tt.httpStatus != 0 && r.HTTP.Status != tt.httpStatus {
+				t.Errorf("http status %d, want %d", r.HTTP.Status, tt.httpStatus)
+			}
+			if tt.id == result.ProblemHTTPPostOnly {
+				msg := r.Problems[slices.IndexFunc(r.Problems, func(q result.Problem) bool { return q.ID == tt.id })].Message
+				for _, want := range []string{"--method POST", "--secret-env", "https://hook.test:" + s.Port + "/hooks/sms", "not tried"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("the post-only warning does not say %q: %s", want, msg)
+					}
+				}
 			}
 			if slices.Contains(s.Methods(), "POST") {
 				t.Errorf("a POST was sent without --method POST: %v", s.Methods())

@@ -190,7 +190,7 @@ func httpLegRows(r *result.Result) [][]string {
 		rows = append(rows, []string{"request", httpSummary(r)})
 		attempts := strconv.Itoa(h.Attempts)
 		if b != nil {
-			attempts += fmt.Sprintf(" (every hop and retry; %s makes up to %d a request)", orNone(r.Profile), b.Attempts)
+			attempts += fmt.Sprintf(" (1 + retries; %s makes up to %d)", orNone(r.Profile), b.Attempts)
 		}
 		rows = append(rows, []string{"attempts", attempts})
 	}
@@ -215,7 +215,7 @@ func httpLegRows(r *result.Result) [][]string {
 	for i, tm := range tries {
 		label := "timings"
 		if len(tries) > 1 {
-			label = "attempt " + strconv.Itoa(i+1)
+			label = "request " + strconv.Itoa(i+1) // every request: retries, hops, GET after HEAD
 		}
 		rows = append(rows, []string{label, timingsText(tm, b)})
 	}

@@ -22,7 +22,7 @@ func preflightFixtures() []result.Result {
 	fs := fixtures()
 	ok, expiring, fail := fs[0], fs[1], fs[2]
 	ok.Profile = "twilio"
-	ok.HTTP = &result.HTTPInfo{Method: "HEAD", Status: 204, DurationMS: 84.1, Attempts: 3,
+	ok.HTTP = &result.HTTPInfo{Method: "HEAD", Status: 204, DurationMS: 84.1, Attempts: 2,
 		Timings:   result.Timings{ConnectMS: 0.4, TLSMS: 3.1, FirstByteMS: 80.2, TotalMS: 84.0},
 		Tries:     []result.Timings{{ConnectMS: 5000, TotalMS: 5000}, {ConnectMS: 1.5, TLSMS: 2.5, FirstByteMS: 9.5, TotalMS: 10.1}, {ConnectMS: 0.4, TLSMS: 3.1, FirstByteMS: 80.2, TotalMS: 84.0}},
 		Redirects: []result.Redirect{{Status: 301, Location: "https://api.example.com/hooks/sms/"}},
@@ -193,7 +193,7 @@ func TestPreflightTerminal(t *testing.T) {
 		t.Errorf("the error status is not coloured:\n%q", screen)
 	}
 	plain := sgrSeq.ReplaceAllString(screen, "")
-	for _, want := range []string{"HTTP", "HEAD 204, 1 r…", "  http:\n", "    redirect 1  301 https://api.example.com/hooks/sms/", "attempt 1   connect 5000.0 ms of 5s"} {
+	for _, want := range []string{"HTTP", "HEAD 204, 1 r…", "  http:\n", "    redirect 1  301 https://api.example.com/hooks/sms/", "request 1   connect 5000.0 ms of 5s"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("the terminal lacks %q:\n%s", want, plain)
 		}
