@@ -60,7 +60,9 @@ func TestRead(t *testing.T) {
 // TestMatch: targets pair by text in the new run's order, repeated ones in
 // order, then the baseline's targets that are gone.
 func TestMatch(t *testing.T) {
-	r := func(target, detail string) result.Result { return result.Result{Target: target, Detail: detail} }
+	r := func(target, detail string) result.Result {
+		return result.Result{Target: target, Detail: detail, Status: result.StatusOK}
+	}
 	old := []result.Result{r("a", "old a1"), r("gone", ""), r("a", "old a2")}
 	cur := []result.Result{r("new", ""), r("a", "new a1"), r("a", "new a2")}
 	ps := Match(old, cur)
@@ -146,6 +148,24 @@ func TestVerdictWorse(t *testing.T) {
 		got := len(cs) == 1 && cs[0].ID == result.ProblemVerdictWorse && cs[0].Code == tc.new.Code
 		if got != tc.worse || !tc.worse && len(cs) != 0 {
 			t.Errorf("%s %d -> %s %d: %+v, want worse=%v", tc.old.Status, tc.old.Code, tc.new.Status, tc.new.Code, cs, tc.worse)
+		}
+	}
+}
+
+// TestDNAttr reads attributes of the names pkix.Name.String writes,
+// escapes included.
+func TestDNAttr(t *testing.T) {
+	for _, tc := range []struct{ dn, key, want string }{
+		{"CN=R11,O=Let's Encrypt,C=US", "O", "Let's Encrypt"},
+		{"CN=R11,O=Let's Encrypt,C=US", "CN", "R11"},
+		{`CN=E6,O=Acme\, Inc.,C=US`, "O", "Acme, Inc."},
+		{`CN=x+O=a,O=b`, "O", "a+b"},
+		{"CN=no org", "O", ""},
+		{`O=\41\42`, "O", "AB"},
+		{"", "O", ""},
+	} {
+		if got := dnAttr(tc.dn, tc.key); got != tc.want {
+			t.Errorf("dnAttr(%q, %s) = %q, want %q", tc.dn, tc.key, got, tc.want)
 		}
 	}
 }
