@@ -68,7 +68,7 @@ error; with warn, for warnings and changes at warn as well.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+strings.Join(report.Formats(), ", "))
-	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a result is at or above: error, warn, never")
+	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a result, or one of its changes, is at or above: error, warn, never")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "on a terminal, list every change under the table")
 	f.BoolVar(&o.NoColor, "no-color", false, "no ANSI colour (also when NO_COLOR is set or stdout is not a terminal)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.Formats(), cobra.ShellCompDirectiveNoFileComp))
