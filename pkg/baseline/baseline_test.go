@@ -169,3 +169,41 @@ func TestDNAttr(t *testing.T) {
 		}
 	}
 }
+
+// TestRootsCompared: roots are compared only when both runs have a path
+// to a store root: a passing verdict, or one that fails on time or name
+// (11236, 11235) with its path; a verdict without a path (11237) has no
+// root to compare, whatever root the store's policy refused.
+func TestRootsCompared(t *testing.T) {
+	run := func(trusted bool, code result.Code, root string) *result.Result {
+		st := result.StatusOK
+		if !trusted {
+			st = result.StatusFail
+		}
+		return &result.Result{Target: "a", Status: st, Code: code,
+			Chain: []result.Cert{{Subject: "CN=a", Issuer: "CN=I,O=CA", SHA256: "leaf"}},
+			Trust: map[string]result.Verdict{"mozilla": {Trusted: trusted, Code: code, Root: root, RootSHA256: root}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new *result.Result
+		changed  bool
+	}{
+		{"both trusted, same root", run(true, 0, "r1"), run(true, 0, "r1"), false},
+		{"both trusted, another root", run(true, 0, "r1"), run(true, 0, "r2"), true},
+		{"expired, then another root", run(false, result.CodeExpired, "r1"), run(true, 0, "r2"), true},
+		{"no path, then trusted", run(false, result.CodeNoPath, ""), run(true, 0, "r1"), false},
+		{"a refused root, then trusted", run(false, result.CodeNoPath, "r0"), run(true, 0, "r1"), false},
+		{"trusted, then no path", run(true, 0, "r1"), run(false, result.CodeNoPath, ""), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := false
+			for _, c := range Changes(tc.old, tc.new) {
+				got = got || c.ID == result.ProblemChangedRoot
+			}
+			if got != tc.changed {
+				t.Errorf("changed-root = %v, want %v: %+v", got, tc.changed, Changes(tc.old, tc.new))
+			}
+		})
+	}
+}
