@@ -395,7 +395,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		}
 		total++
 		fails := o.finish != nil && o.finish(&r)
-		if r.Failed(o.Common.FailOn) || fails {
+		if decide.FailsOn(&r, o.Common.FailOn) || fails {
 			failed++
 		}
 		prog.add(r)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/certgate/certgate/pkg/baseline"
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/result"
@@ -29,23 +30,28 @@ func newDiffCmd(ios *iostreams.IOStreams) *cobra.Command {
 		Short: "Compare two check runs and report what changed",
 		Long: `Compare the results of two runs of certgate check (written with -o json or
 -o jsonl), target by target and address by address. Each target gets one
-result whose problems are the changes:
+result: NEW's result as checked (OLD's for a target NEW lacks), with the
+changes added to its problems:
 
-  changed-root      error  the chain ends at another root (a switch of CA)
-  changed-issuer    warn   another intermediate of the same root issued the leaf
+  changed-root      error  both runs reached a store root, and not the same one (a switch of CA)
+  changed-issuer    warn   another CA issued the leaf (no common root, or another organization)
   changed-chain     warn   the presented chain has another shape
-  verdict-worse     error  the status is worse (the code is the new one)
+  verdict-worse     warn   the status is worse: warn when it now warns, error when it fails
   key-weaker        error  the leaf's key is of a weaker type or size
   leaf-rollback     error  the leaf is older than the baseline's
   address-differs   warn   an address serves another certificate than its siblings
   address-added     warn   a new address answers for the host
   address-removed   warn   an address of the baseline no longer answers
-  renewed           info   a routine renewal by the same CA
+  renewed           info   a routine renewal by the same CA (also from another
+                           intermediate of the same organization under the same root)
   target-added      info   the target is not in OLD
   target-removed    warn   a target of OLD is not in NEW
 
-A result fails (or warns) on its changes alone: a target that failed in
-both runs, the same way, has no change.`,
+A result's status and code stay the certificate's (as check reports them);
+a change at warn or error makes an ok result warn, never worse. --fail-on
+judges the changes' severities too: with the default (error) the exit
+status is 1 for a fail or error result, as in check, and for any change at
+error; with warn, for warnings and changes at warn as well.`,
 		Example: `  certgate check -f endpoints.txt -o json > today.json
   certgate diff yesterday.json today.json
   certgate check --baseline prod.json --update-baseline -f endpoints.txt`,
@@ -62,7 +68,7 @@ both runs, the same way, has no change.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: "+strings.Join(report.Formats(), ", "))
-	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a result is at or above: error, warn, never")
+	f.StringVar(&o.FailOn, "fail-on", "error", "exit 1 when a result, or one of its changes, is at or above: error, warn, never")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "on a terminal, list every change under the table")
 	f.BoolVar(&o.NoColor, "no-color", false, "no ANSI colour (also when NO_COLOR is set or stdout is not a terminal)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(report.Formats(), cobra.ShellCompDirectiveNoFileComp))
@@ -93,7 +99,7 @@ func runDiff(o *diffOptions) error {
 	}
 	failed := 0
 	for _, r := range rs {
-		if r.Failed(o.FailOn) {
+		if decide.FailsOn(&r, o.FailOn) {
 			failed++
 		}
 		if err := ren.Add(r); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/certgate/certgate/internal/testpki"
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/result"
 )
 
@@ -106,9 +108,14 @@ func checkRun(t *testing.T, p *diffPKI, port int, name string, addrs ...string) 
 
 // TestDiffRealRuns compares pairs of real check runs against loopback
 // servers whose certificates change between the runs as deploys change
-// them.
+// them. A result's status and code stay the certificate's (a change makes
+// an ok result warn at most), --fail-on judges the changes' severities,
+// and check --baseline judges the same way as diff.
 func TestDiffRealRuns(t *testing.T) {
 	p := newDiffPKI(t)
+	// Another organization's intermediate under the same root (a reseller
+	// or a sub-CA), against A1 and A2, both of the root's own organization.
+	other := p.rootA.Intermediate(t, "Diff Other", testpki.Subject(pkix.Name{CommonName: "Diff Other Issuing", Organization: []string{"Other CA Org"}}))
 	one, two := []string{"127.0.0.1"}, []string{"127.0.0.1", "127.0.0.2"}
 	type state struct {
 		a, b  func() (*testpki.Leaf, []*x509Cert)
@@ -116,6 +123,8 @@ func TestDiffRealRuns(t *testing.T) {
 	}
 	cur := p.leaf(t, p.interA, -30)
 	newer := p.leaf(t, p.interA, -1)
+	// Renewed yesterday, but for 11 days only: inside --warn-days (30).
+	short := p.leaf(t, p.interA, -1, testpki.Validity(testpki.Epoch.AddDate(0, 0, -1), testpki.Epoch.AddDate(0, 0, 10)))
 	chainA := []*x509Cert{p.interA.Cert}
 	same := func(l *testpki.Leaf, chain ...*x509Cert) func() (*testpki.Leaf, []*x509Cert) {
 		return func() (*testpki.Leaf, []*x509Cert) { return l, chain }
@@ -126,27 +135,36 @@ func TestDiffRealRuns(t *testing.T) {
 		want     []string
 		status   result.Status
 		code     result.Code
+		exit     int // with --fail-on error
 	}{
-		{"unchanged", state{same(cur, chainA...), nil, one}, state{same(cur, chainA...), nil, one}, nil, result.StatusOK, 0},
+		{"unchanged", state{same(cur, chainA...), nil, one}, state{same(cur, chainA...), nil, one}, nil, result.StatusOK, 0, 0},
 		{"renewed by the same CA", state{same(cur, chainA...), nil, one}, state{same(newer, chainA...), nil, one},
-			[]string{result.ProblemRenewed}, result.StatusOK, 0},
+			[]string{result.ProblemRenewed}, result.StatusOK, 0, 0},
 		{"switched CA", state{same(cur, chainA...), nil, one}, state{same(p.leaf(t, p.intB, -1), p.intB.Cert), nil, one},
-			[]string{result.ProblemChangedRoot, result.ProblemChangedChain}, result.StatusFail, 0},
-		{"rotated intermediate", state{same(cur, chainA...), nil, one}, state{same(p.leaf(t, p.interA2, -1), p.interA2.Cert), nil, one},
-			[]string{result.ProblemChangedChain, result.ProblemChangedIssuer}, result.StatusWarn, 0},
+			[]string{result.ProblemChangedRoot, result.ProblemChangedChain}, result.StatusWarn, 0, 1},
+		{"rotated intermediate of the same organization", state{same(cur, chainA...), nil, one}, state{same(p.leaf(t, p.interA2, -1), p.interA2.Cert), nil, one},
+			[]string{result.ProblemRenewed}, result.StatusOK, 0, 0},
+		{"another organization under the same root", state{same(cur, chainA...), nil, one}, state{same(p.leaf(t, other, -1), other.Cert), nil, one},
+			[]string{result.ProblemChangedChain, result.ProblemChangedIssuer}, result.StatusWarn, 0, 0},
+		{"missing intermediate added", state{same(cur), nil, one}, state{same(cur, chainA...), nil, one},
+			[]string{result.ProblemChangedChain}, result.StatusWarn, 0, 0},
+		{"intermediate dropped", state{same(cur, chainA...), nil, one}, state{same(cur), nil, one},
+			[]string{result.ProblemVerdictWorse, result.ProblemChangedChain}, result.StatusFail, result.CodeNoPath, 1},
 		{"rolled back", state{same(newer, chainA...), nil, one}, state{same(cur, chainA...), nil, one},
-			[]string{result.ProblemLeafRollback}, result.StatusFail, 0},
+			[]string{result.ProblemLeafRollback}, result.StatusWarn, 0, 1},
 		{"weaker key", state{same(p.leaf(t, p.interA, -30, testpki.WithKey(testpki.ECDSA(384))), chainA...), nil, one},
 			state{same(p.leaf(t, p.interA, -1, testpki.WithKey(testpki.RSA(2048))), chainA...), nil, one},
-			[]string{result.ProblemKeyWeaker, result.ProblemRenewed}, result.StatusFail, 0},
+			[]string{result.ProblemKeyWeaker, result.ProblemRenewed}, result.StatusWarn, 0, 1},
 		{"verdict worse", state{same(cur, chainA...), nil, one}, state{same(p.leaf(t, p.interA, -95), chainA...), nil, one},
-			[]string{result.ProblemVerdictWorse, result.ProblemLeafRollback}, result.StatusFail, result.CodeExpired},
+			[]string{result.ProblemVerdictWorse, result.ProblemLeafRollback}, result.StatusFail, result.CodeExpired, 1},
+		{"verdict worse to warn", state{same(cur, chainA...), nil, one}, state{same(short, chainA...), nil, one},
+			[]string{result.ProblemVerdictWorse, result.ProblemRenewed}, result.StatusWarn, 0, 0},
 		{"address added", state{same(cur, chainA...), same(cur, chainA...), one}, state{same(cur, chainA...), same(cur, chainA...), two},
-			[]string{result.ProblemAddressAdded}, result.StatusWarn, 0},
+			[]string{result.ProblemAddressAdded}, result.StatusWarn, 0, 0},
 		{"address removed", state{same(cur, chainA...), same(cur, chainA...), two}, state{same(cur, chainA...), same(cur, chainA...), one},
-			[]string{result.ProblemAddressRemoved}, result.StatusWarn, 0},
+			[]string{result.ProblemAddressRemoved}, result.StatusWarn, 0, 0},
 		{"address differs", state{same(cur, chainA...), same(cur, chainA...), two}, state{same(cur, chainA...), same(newer, chainA...), two},
-			[]string{result.ProblemAddressDiffers}, result.StatusWarn, 0},
+			[]string{result.ProblemAddressDiffers}, result.StatusWarn, 0, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b, port := twoAddresses(t)
@@ -163,42 +181,61 @@ func TestDiffRealRuns(t *testing.T) {
 			deploy(tc.new)
 			newFile := checkRun(t, p, port, "new.json", tc.new.addrs...)
 
-			code, out, errOut := cli(t, "", "diff", "-o", "json", oldFile, newFile)
-			var rs []result.Result
-			if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
-				t.Fatalf("diff -o json: %v, %d results (exit %d, stderr %s):\n%s", err, len(rs), code, errOut, out)
-			}
-			r := rs[0]
-			got := problemIDs(r)
-			sort.Strings(got)
-			want := append([]string{}, tc.want...)
-			sort.Strings(want)
-			if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
-				t.Errorf("changes %v, want %v: %+v", got, want, r.Problems)
-			}
-			if r.Status != tc.status || r.Code != tc.code {
-				t.Errorf("status %s code %d, want %s %d (%s)", r.Status, r.Code, tc.status, tc.code, r.Detail)
-			}
-			wantExit := 0
-			if tc.status == result.StatusFail {
-				wantExit = 1
-			}
-			if code != wantExit {
-				t.Errorf("exit %d, want %d (%s)", code, wantExit, errOut)
-			}
-
-			// check --baseline makes the same comparison while checking.
-			code, out, errOut = cli(t, "", "check", "-o", "json", epochArg, "--store", p.store, "--baseline", oldFile, "--config", strings.TrimSuffix(newFile, "new.json")+"certgate.yaml")
-			if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
-				t.Fatalf("check --baseline: %v (exit %d, %s)", err, code, errOut)
-			}
-			for _, id := range tc.want {
-				if !hasChange(rs[0], id) {
-					t.Errorf("check --baseline lacks %s: %v", id, problemIDs(rs[0]))
+			judge := func(how string, code int, out, errOut string) {
+				t.Helper()
+				var rs []result.Result
+				if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
+					t.Fatalf("%s -o json: %v, %d results (exit %d, stderr %s):\n%s", how, err, len(rs), code, errOut, out)
+				}
+				r := rs[0]
+				got := changeIDs(r)
+				want := append([]string{}, tc.want...)
+				sort.Strings(want)
+				if !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
+					t.Errorf("%s: changes %v, want %v: %+v", how, got, want, r.Problems)
+				}
+				if r.Status != tc.status || r.Code != tc.code {
+					t.Errorf("%s: status %s code %d, want %s %d (%s)", how, r.Status, r.Code, tc.status, tc.code, r.Detail)
+				}
+				if (r.Code == 0) != (r.Status == result.StatusOK || r.Status == result.StatusWarn) || r.Status == result.StatusFail && r.Message == "" {
+					t.Errorf("%s: status %s with code %d and message %q breaks SPEC's Results", how, r.Status, r.Code, r.Message)
+				}
+				if code != tc.exit {
+					t.Errorf("%s: exit %d, want %d (%s)", how, code, tc.exit, errOut)
 				}
 			}
+			code, out, errOut := cli(t, "", "diff", "-o", "json", oldFile, newFile)
+			judge("diff", code, out, errOut)
+			// --fail-on warn counts the warnings too; never counts nothing.
+			wantWarn := 0
+			if tc.status != result.StatusOK || tc.exit == 1 {
+				wantWarn = 1
+			}
+			if code, _, errOut := cli(t, "", "diff", "-o", "json", "--fail-on", "warn", oldFile, newFile); code != wantWarn {
+				t.Errorf("diff --fail-on warn: exit %d, want %d (%s)", code, wantWarn, errOut)
+			}
+			if code, _, errOut := cli(t, "", "diff", "-o", "json", "--fail-on", "never", oldFile, newFile); code != 0 {
+				t.Errorf("diff --fail-on never: exit %d, want 0 (%s)", code, errOut)
+			}
+
+			// check --baseline makes the same comparison while checking,
+			// and judges it the same way.
+			code, out, errOut = cli(t, "", "check", "-o", "json", epochArg, "--store", p.store, "--baseline", oldFile, "--config", strings.TrimSuffix(newFile, "new.json")+"certgate.yaml")
+			judge("check --baseline", code, out, errOut)
 		})
 	}
+}
+
+// changeIDs returns the sorted ids of r's changes against a baseline.
+func changeIDs(r result.Result) []string {
+	var ids []string
+	for _, p := range r.Problems {
+		if decide.IsChange(p.ID) {
+			ids = append(ids, p.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
 }
 
 func hasChange(r result.Result, id string) bool {

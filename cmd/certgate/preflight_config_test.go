@@ -117,7 +117,9 @@ endpoints:
 }
 
 // TestPreflightConfigRefusals: an unknown profile: is exit 2 naming the
-// file, the line and the profiles; --starttls is exit 2 naming the flag.
+// file, the line and the profiles, in every command that reads the file
+// (check and serve too, so a typo is found before a preflight needs it);
+// --starttls is exit 2 naming the flag.
 func TestPreflightConfigRefusals(t *testing.T) {
 	cfg := writeConfig(t, `endpoints:
   - target: https://a.example.com
@@ -125,12 +127,24 @@ func TestPreflightConfigRefusals(t *testing.T) {
     profile: paypal
 `)
 	code, _, errOut := cli(t, "", "preflight", "--config", cfg)
-	if code != 2 || !strings.Contains(errOut, cfg+":3") || !strings.Contains(errOut, `"paypal"`) || !strings.Contains(errOut, "twilio, stripe, github, slack, browser") {
+	if code != 2 || !strings.Contains(errOut, cfg+":4") || !strings.Contains(errOut, `"paypal"`) || !strings.Contains(errOut, "twilio, stripe, github, slack, browser") {
 		t.Errorf("unknown profile: exit %d, stderr %q", code, errOut)
 	}
-	// check reads the same file and ignores preflight's profile.
-	if code, _, errOut := cli(t, "", "check", "--config", cfg, "--only", "nothing"); code != 2 || strings.Contains(errOut, "paypal") {
-		t.Errorf("check: exit %d, stderr %q", code, errOut)
+	typo := writeConfig(t, "endpoints:\n  - target: https://a.example.com\n    profile: twillio\n")
+	for _, args := range [][]string{
+		{"check", "--config", typo},
+		{"serve", "--config", typo, "--listen", "127.0.0.1:0"},
+	} {
+		// Interrupted before it starts: a serve that took the file would
+		// return at once rather than run.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		ios, _, _, stderr := iostreams.Test()
+		code := run(ctx, args, ios)
+		errOut := stderr.String()
+		if code != 2 || !strings.Contains(errOut, typo+":3") || !strings.Contains(errOut, "did you mean twilio?") {
+			t.Errorf("%s with profile: twillio: exit %d, stderr %q; want 2 naming %s:3 and twilio", args[0], code, errOut, typo)
+		}
 	}
 	code, _, errOut = cli(t, "", "preflight", "--starttls", "smtp", "mail.example.com")
 	if code != 2 || !strings.Contains(errOut, "--starttls") {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/certgate/certgate/pkg/bundle"
+	"github.com/certgate/certgate/pkg/decide"
 	"github.com/certgate/certgate/pkg/iostreams"
 	"github.com/certgate/certgate/pkg/report"
 	"github.com/certgate/certgate/pkg/target"
@@ -223,7 +224,7 @@ func runVerify(ctx context.Context, o *verifyOptions) error {
 	if fixErr != nil {
 		return fixErr
 	}
-	if r.Failed(o.Common.FailOn) {
+	if decide.FailsOn(&r, o.Common.FailOn) {
 		return errFailOn
 	}
 	return nil

@@ -149,9 +149,9 @@ func Match(old, new []result.Result) []Pair {
 }
 
 // Diff compares two runs and returns one result per target, its problems
-// the changes, judged by decide.ApplyChanges: the new result's facts (for
-// a target no longer checked, the baseline's) with the changes as its
-// problems.
+// the changes, judged by decide.ApplyChanges: the new result as it was
+// decided (for a target no longer checked, the baseline's), its status and
+// code the certificates', with the changes added to its problems.
 func Diff(old, new []result.Result) []result.Result {
 	pairs := Match(old, new)
 	out := make([]result.Result, 0, len(pairs))
@@ -189,7 +189,7 @@ func Changes(old, new *result.Result) []result.Problem {
 	}
 
 	if decide.Worse(new, old) {
-		p := result.Problem{ID: result.ProblemVerdictWorse, Severity: decide.ChangeSeverity(result.ProblemVerdictWorse), Code: new.Code, Cert: -1,
+		p := result.Problem{ID: result.ProblemVerdictWorse, Severity: decide.VerdictWorseSeverity(new.Status), Code: new.Code, Cert: -1,
 			Message: fmt.Sprintf("the verdict went from %s to %s", verdict(old), verdict(new))}
 		if new.Detail != "" {
 			p.Message += ": " + new.Detail
@@ -199,25 +199,50 @@ func Changes(old, new *result.Result) []result.Problem {
 
 	ol, nl := leaf(old), leaf(new)
 	if ol != nil && nl != nil {
-		oRoot, nRoot := root(old), root(new)
+		// Roots are compared only when both runs reached a root of a
+		// store: an untrusted run has no root to compare, and what changed
+		// then shows as changed-chain and in the verdict.
+		oRoots, nRoots := roots(old), roots(new)
+		rootsKnown := len(oRoots) > 0 && len(nRoots) > 0
+		sameRoot := rootsKnown && shareRoot(oRoots, nRoots)
+		rollback := ol.SHA256 != nl.SHA256 && nl.NotBefore.Before(ol.NotBefore)
+		// A CA that rotates its intermediates at renewal (Let's Encrypt's
+		// R10/R11, E5/E6) issues from another intermediate of its own,
+		// under the same root: a routine renewal.
+		rotated := false
 		switch {
-		case oRoot != "" && nRoot != "" && oRoot != nRoot:
+		case rootsKnown && !sameRoot:
 			add(result.ProblemChangedRoot, "the chain now ends at the root %s, not %s as in the baseline: a switch of CA; if it was planned, update the baseline", rootName(new), rootName(old))
 		case ol.Issuer != nl.Issuer:
-			add(result.ProblemChangedIssuer, "the leaf is now issued by %q, not %q as in the baseline (the same root): update the baseline if the CA rotated its intermediate", nl.Issuer, ol.Issuer)
+			oOrg, nOrg := dnAttr(ol.Issuer, "O"), dnAttr(nl.Issuer, "O")
+			switch {
+			case sameRoot && !rollback && oOrg != "" && oOrg == nOrg:
+				rotated = true
+			case sameRoot:
+				add(result.ProblemChangedIssuer, "the leaf is now issued by %q, not %q as in the baseline (the same root, another organization): update the baseline if the change of CA was planned", nl.Issuer, ol.Issuer)
+			default:
+				add(result.ProblemChangedIssuer, "the leaf is now issued by %q, not %q as in the baseline: update the baseline if the change of CA was planned", nl.Issuer, ol.Issuer)
+			}
 		}
-		if oc, nc := chainShape(old.Chain), chainShape(new.Chain); oc != nc {
-			add(result.ProblemChangedChain, "the presented chain changed from %s to %s: check that the server sends the intended intermediates", oc, nc)
+		oc, nc := chainShape(old.Chain), chainShape(new.Chain)
+		if rotated {
+			oc = chainShape(renameIssuer(old.Chain, ol.Issuer, nl.Issuer))
+		}
+		if oc != nc {
+			add(result.ProblemChangedChain, "the presented chain changed from %s to %s: check that the server sends the intended intermediates", chainShape(old.Chain), nc)
 		}
 		if ob, nb := keyStrength(ol.Key), keyStrength(nl.Key); ob > 0 && nb > 0 && nb < ob {
 			add(result.ProblemKeyWeaker, "the leaf's key is now %s, weaker than %s in the baseline: reissue with a key at least as strong", nl.Key, ol.Key)
 		}
 		if ol.SHA256 != nl.SHA256 {
 			switch {
-			case nl.NotBefore.Before(ol.NotBefore):
+			case rollback:
 				add(result.ProblemLeafRollback, "the leaf (issued %s, expires %s) is older than the baseline's (issued %s): an old certificate is back; deploy the current one",
 					day(nl.NotBefore), day(nl.NotAfter), day(ol.NotBefore))
-			case oRoot == nRoot && ol.Issuer == nl.Issuer:
+			case rotated:
+				add(result.ProblemRenewed, "the leaf was renewed by the same CA under the same root, from its intermediate %q instead of %q: it now expires %s (was %s)",
+					dnAttr(nl.Issuer, "CN"), dnAttr(ol.Issuer, "CN"), day(nl.NotAfter), day(ol.NotAfter))
+			case ol.Issuer == nl.Issuer && (sameRoot || !rootsKnown):
 				add(result.ProblemRenewed, "the leaf was renewed by the same CA: it now expires %s (was %s)", day(nl.NotAfter), day(ol.NotAfter))
 			}
 		}
@@ -254,23 +279,84 @@ func leaf(r *result.Result) *result.Cert {
 	return &r.Chain[0]
 }
 
-// root returns the fingerprint of the root of the first store with a path
-// in store-name order, else the last presented certificate's issuer.
-func root(r *result.Result) string {
-	names := make([]string, 0, len(r.Trust))
-	for n := range r.Trust {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if v := r.Trust[n]; v.RootSHA256 != "" {
-			return v.RootSHA256
+// roots returns the fingerprints of the roots the result's paths end at,
+// one per store with a path to one of its roots (a verdict other than
+// 11237 with a root); none for a run no store has a path for.
+func roots(r *result.Result) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range r.Trust {
+		if v.RootSHA256 != "" && (v.Trusted || v.Code != result.CodeNoPath) {
+			out[v.RootSHA256] = true
 		}
 	}
-	if len(r.Chain) > 0 {
-		return "issuer:" + r.Chain[len(r.Chain)-1].Issuer
+	return out
+}
+
+// shareRoot reports whether two runs reached a root in common.
+func shareRoot(a, b map[string]bool) bool {
+	for k := range a {
+		if b[k] {
+			return true
+		}
 	}
-	return ""
+	return false
+}
+
+// renameIssuer returns chain with the certificate whose subject is from
+// named to as the leaf's new issuer is, to compare a chain's shape apart
+// from a rotated intermediate.
+func renameIssuer(chain []result.Cert, from, to string) []result.Cert {
+	out := append([]result.Cert{}, chain...)
+	for i := range out {
+		if i > 0 && out[i].Subject == from {
+			out[i].Subject = to
+		}
+	}
+	return out
+}
+
+// dnAttr returns the values of the attribute key ("CN", "O") of a
+// distinguished name in the RFC 2253 form pkix.Name.String produces
+// ("CN=R11,O=Let's Encrypt,C=US"), joined by "+", unescaped; "" when the
+// name has none.
+func dnAttr(dn, key string) string {
+	var vals []string
+	start := 0
+	for i := 0; i <= len(dn); i++ {
+		if i+1 < len(dn) && dn[i] == '\\' {
+			i++ // an escaped character
+			continue
+		}
+		if i < len(dn) && dn[i] != ',' && dn[i] != '+' {
+			continue
+		}
+		if k, v, ok := strings.Cut(dn[start:i], "="); ok && strings.EqualFold(strings.TrimSpace(k), key) {
+			vals = append(vals, unescapeDN(v))
+		}
+		start = i + 1
+	}
+	return strings.Join(vals, "+")
+}
+
+// unescapeDN undoes RFC 4514 escaping: "\," is ",", "\1b" is the byte 0x1b.
+func unescapeDN(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		if v[i] != '\\' || i+1 >= len(v) {
+			b.WriteByte(v[i])
+			continue
+		}
+		if i+2 < len(v) {
+			if n, err := strconv.ParseUint(v[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(v[i+1])
+		i++
+	}
+	return b.String()
 }
 
 func rootName(r *result.Result) string {
@@ -280,7 +366,7 @@ func rootName(r *result.Result) string {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if v := r.Trust[n]; v.RootSHA256 != "" {
+		if v := r.Trust[n]; v.RootSHA256 != "" && (v.Trusted || v.Code != result.CodeNoPath) {
 			if v.Root != "" {
 				return strconv.Quote(v.Root)
 			}

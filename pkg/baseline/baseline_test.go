@@ -60,7 +60,9 @@ func TestRead(t *testing.T) {
 // TestMatch: targets pair by text in the new run's order, repeated ones in
 // order, then the baseline's targets that are gone.
 func TestMatch(t *testing.T) {
-	r := func(target, detail string) result.Result { return result.Result{Target: target, Detail: detail} }
+	r := func(target, detail string) result.Result {
+		return result.Result{Target: target, Detail: detail, Status: result.StatusOK}
+	}
 	old := []result.Result{r("a", "old a1"), r("gone", ""), r("a", "old a2")}
 	cur := []result.Result{r("new", ""), r("a", "new a1"), r("a", "new a2")}
 	ps := Match(old, cur)
@@ -147,5 +149,61 @@ func TestVerdictWorse(t *testing.T) {
 		if got != tc.worse || !tc.worse && len(cs) != 0 {
 			t.Errorf("%s %d -> %s %d: %+v, want worse=%v", tc.old.Status, tc.old.Code, tc.new.Status, tc.new.Code, cs, tc.worse)
 		}
+	}
+}
+
+// TestDNAttr reads attributes of the names pkix.Name.String writes,
+// escapes included.
+func TestDNAttr(t *testing.T) {
+	for _, tc := range []struct{ dn, key, want string }{
+		{"CN=R11,O=Let's Encrypt,C=US", "O", "Let's Encrypt"},
+		{"CN=R11,O=Let's Encrypt,C=US", "CN", "R11"},
+		{`CN=E6,O=Acme\, Inc.,C=US`, "O", "Acme, Inc."},
+		{`CN=x+O=a,O=b`, "O", "a+b"},
+		{"CN=no org", "O", ""},
+		{`O=\41\42`, "O", "AB"},
+		{"", "O", ""},
+	} {
+		if got := dnAttr(tc.dn, tc.key); got != tc.want {
+			t.Errorf("dnAttr(%q, %s) = %q, want %q", tc.dn, tc.key, got, tc.want)
+		}
+	}
+}
+
+// TestRootsCompared: roots are compared only when both runs have a path
+// to a store root: a passing verdict, or one that fails on time or name
+// (11236, 11235) with its path; a verdict without a path (11237) has no
+// root to compare, whatever root the store's policy refused.
+func TestRootsCompared(t *testing.T) {
+	run := func(trusted bool, code result.Code, root string) *result.Result {
+		st := result.StatusOK
+		if !trusted {
+			st = result.StatusFail
+		}
+		return &result.Result{Target: "a", Status: st, Code: code,
+			Chain: []result.Cert{{Subject: "CN=a", Issuer: "CN=I,O=CA", SHA256: "leaf"}},
+			Trust: map[string]result.Verdict{"mozilla": {Trusted: trusted, Code: code, Root: root, RootSHA256: root}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		old, new *result.Result
+		changed  bool
+	}{
+		{"both trusted, same root", run(true, 0, "r1"), run(true, 0, "r1"), false},
+		{"both trusted, another root", run(true, 0, "r1"), run(true, 0, "r2"), true},
+		{"expired, then another root", run(false, result.CodeExpired, "r1"), run(true, 0, "r2"), true},
+		{"no path, then trusted", run(false, result.CodeNoPath, ""), run(true, 0, "r1"), false},
+		{"a refused root, then trusted", run(false, result.CodeNoPath, "r0"), run(true, 0, "r1"), false},
+		{"trusted, then no path", run(true, 0, "r1"), run(false, result.CodeNoPath, ""), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := false
+			for _, c := range Changes(tc.old, tc.new) {
+				got = got || c.ID == result.ProblemChangedRoot
+			}
+			if got != tc.changed {
+				t.Errorf("changed-root = %v, want %v: %+v", got, tc.changed, Changes(tc.old, tc.new))
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package baseline
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -31,5 +32,21 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 		_ = Diff(rs, rs)
+	})
+}
+
+// FuzzDNAttr: any issuer name a results file holds is read without a
+// panic, and a name without the attribute gives "".
+func FuzzDNAttr(f *testing.F) {
+	f.Add("CN=R11,O=Let's Encrypt,C=US")
+	f.Add(`CN=E6,O=Acme\, Inc.,C=US`)
+	f.Add(`O=\41\4`)
+	f.Add(`CN=a+O=b\`)
+	f.Fuzz(func(t *testing.T, dn string) {
+		o := dnAttr(dn, "O")
+		if !strings.Contains(strings.ToUpper(dn), "O") && o != "" {
+			t.Fatalf("dnAttr(%q, O) = %q from a name without O", dn, o)
+		}
+		_ = dnAttr(dn, "CN")
 	})
 }

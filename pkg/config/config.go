@@ -27,6 +27,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/certgate/certgate/pkg/sender"
 	"github.com/certgate/certgate/pkg/target"
 )
 
@@ -118,6 +119,10 @@ var (
 
 // Grades are the values of expect.min_grade, best first.
 var Grades = []string{"A+", "A", "A-", "B", "C", "D", "E", "F", "T", "M"}
+
+// Profiles are the values of profile: the sender profiles of certgate
+// preflight (--list-profiles), the default first.
+var Profiles = sender.Names()
 
 // StartTLSProtocols are the values of starttls: the protocols of
 // --starttls.
@@ -322,7 +327,7 @@ func (p *parser) endpoint(n *yaml.Node, defaults bool) (Endpoint, error) {
 				err = p.errf(v, "sni %q is not a host name (give the name to send, like api.example.com)", e.SNI)
 			}
 		case "profile":
-			e.Profile, err = p.str(v, "profile", "a sender profile name")
+			e.Profile, err = p.oneOf(v, "profile", Profiles)
 		case "client":
 			e.Client, err = p.str(v, "client", "a recorded client name (certgate check --list-clients)")
 		case "warn_days":
@@ -416,6 +421,9 @@ func (p *parser) oneOf(n *yaml.Node, key string, values []string) (string, error
 		if strings.EqualFold(s, v) {
 			return "", p.errf(n, "%s %q is not one of %s (did you mean %s?)", key, s, strings.Join(values, ", "), v)
 		}
+	}
+	if c := closest(s, values); c != "" {
+		return "", p.errf(n, "%s %q is not one of %s (did you mean %s?)", key, s, strings.Join(values, ", "), c)
 	}
 	return "", p.errf(n, "%s %q is not one of %s", key, s, strings.Join(values, ", "))
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -130,6 +131,10 @@ endpoints:
 		{"list labels", "endpoints:\n  - target: a.example\n    labels: [a]\n", false},
 		{"sni with a port", "endpoints:\n  - target: a.example\n    sni: a.example:443\n", false},
 		{"boolean client", "endpoints:\n  - target: a.example\n    client: true\n", false},
+		{"misspelt profile", "endpoints:\n  - target: a.example\n    profile: twillio\n", false},
+		{"upper-case profile", "defaults: {profile: Stripe}\nendpoints:\n  - target: a.example\n", false},
+		{"number profile", "endpoints:\n  - target: a.example\n    profile: 1\n", false},
+		{"browser profile", "endpoints:\n  - target: a.example\n    profile: browser\n", true},
 		{"endpoints not a list", "endpoints: a.example\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,5 +147,36 @@ endpoints:
 				t.Errorf("schema: %v, want ok=%v", schemaErr, tc.ok)
 			}
 		})
+	}
+}
+
+// TestSchemaProfiles: the schema's profile enum is the sender profiles'
+// names, in their order.
+func TestSchemaProfiles(t *testing.T) {
+	data, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Defs map[string]struct {
+			Properties map[string]struct {
+				Enum []string `json:"enum"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for name, def := range doc.Defs {
+		if p, ok := def.Properties["profile"]; ok {
+			found = true
+			if !slices.Equal(p.Enum, Profiles) {
+				t.Errorf("%s: $defs.%s.profile enum %v, want the sender profiles %v", schemaPath, name, p.Enum, Profiles)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s: no profile property in $defs", schemaPath)
 	}
 }

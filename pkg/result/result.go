@@ -460,7 +460,8 @@ type Result struct {
 
 // Failed reports whether the result is at or above the given level:
 // "error" counts fail and error results, "warn" counts warn too, "never"
-// counts nothing.
+// counts nothing. It judges the status alone; the exit status is
+// decide.FailsOn's, which also judges changes against a baseline.
 func (r *Result) Failed(level string) bool {
 	switch level {
 	case "never":

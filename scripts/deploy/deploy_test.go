@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -52,6 +53,10 @@ func TestMetricNames(t *testing.T) {
 	}
 }
 
+// imagePlaceholder is kubernetes.yaml's image: no certgate image is
+// published, so the example cannot name a real one.
+const imagePlaceholder = "registry.example.com/your-org/certgate:VERSION"
+
 // TestKubernetes checks that kubernetes.yaml holds the four objects and
 // that its certgate.yaml loads.
 func TestKubernetes(t *testing.T) {
@@ -65,6 +70,15 @@ func TestKubernetes(t *testing.T) {
 		var doc struct {
 			Kind string            `yaml:"kind"`
 			Data map[string]string `yaml:"data"`
+			Spec struct {
+				Template struct {
+					Spec struct {
+						Containers []struct {
+							Image string `yaml:"image"`
+						} `yaml:"containers"`
+					} `yaml:"spec"`
+				} `yaml:"template"`
+			} `yaml:"spec"`
 		}
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
@@ -74,6 +88,21 @@ func TestKubernetes(t *testing.T) {
 			t.Fatalf("kubernetes.yaml: %v", err)
 		}
 		kinds = append(kinds, doc.Kind)
+		if doc.Kind == "Deployment" {
+			// No image is published: the example names an obvious
+			// placeholder, and the README tells the user to replace it.
+			cs := doc.Spec.Template.Spec.Containers
+			if len(cs) != 1 || cs[0].Image != imagePlaceholder {
+				t.Errorf("the Deployment's containers %+v, want one with the image %s", cs, imagePlaceholder)
+			}
+			readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(readme, []byte(imagePlaceholder)) || !bytes.Contains(readme, []byte("is a placeholder to replace")) {
+				t.Errorf("the README does not say that %s is a placeholder to replace", imagePlaceholder)
+			}
+		}
 		if doc.Kind == "ConfigMap" {
 			f, err := config.Parse("kubernetes.yaml (ConfigMap certgate.yaml)", []byte(doc.Data["certgate.yaml"]))
 			if err != nil {
