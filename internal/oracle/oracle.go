@@ -5,12 +5,14 @@
 // verdict follows the JDK client, the mozilla store's follows OpenSSL.
 //
 // A missing java, javac, keytool or openssl skips the calling test with a
-// message that names the program to install (under CI it fails it).
+// message that names the program to install (under CI or
+// CERTGATE_REQUIRE_SHARED=1 it fails it).
 package oracle
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	_ "embed"
 	"errors"
@@ -58,14 +60,14 @@ func (v Verdict) String() string {
 }
 
 // need skips t when a program is missing, and fails it instead under CI
-// (CI set), whose set-up installs them: a skipped oracle there would hide a
+// (Required), whose set-up installs them: a skipped oracle there would hide a
 // missing install step.
 func need(t testing.TB, progs ...string) {
 	t.Helper()
 	for _, p := range progs {
 		if _, err := exec.LookPath(p); err != nil {
 			report := t.Skipf
-			if os.Getenv("CI") != "" {
+			if Required() {
 				report = t.Fatalf
 			}
 			report("ORACLE NOT RUN: %s is not installed, so the real-client differential test cannot run: install a JDK (default-jdk-headless) and openssl", p)
@@ -135,11 +137,33 @@ func run(name string, args ...string) ([]byte, error) {
 
 const storePassword = "changeit"
 
+// stores are the trust stores trustStore made, by the SHA-256 of their
+// roots, kept beside the compiled program: keytool is a JVM start, as
+// long as the client's own run.
+var stores struct {
+	sync.Mutex
+	path map[[sha256.Size]byte]string
+}
+
 // trustStore writes a PKCS12 trust store holding roots, built with the
-// JDK's keytool, and returns its path.
+// JDK's keytool, and returns its path; the same roots get the same store.
 func trustStore(t testing.TB, roots []*x509.Certificate) string {
 	t.Helper()
-	dir := t.TempDir()
+	h := sha256.New()
+	for _, r := range roots {
+		h.Write(r.Raw)
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	stores.Lock()
+	defer stores.Unlock()
+	if p, ok := stores.path[key]; ok {
+		return p
+	}
+	dir, err := os.MkdirTemp(compiled.dir, "store-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ks := filepath.Join(dir, "trust.p12")
 	for i, r := range roots {
 		pem := filepath.Join(dir, fmt.Sprintf("root%d.pem", i))
@@ -152,6 +176,10 @@ func trustStore(t testing.TB, roots []*x509.Certificate) string {
 			t.Fatalf("oracle: keytool -importcert: %v: %s", err, out)
 		}
 	}
+	if stores.path == nil {
+		stores.path = map[[sha256.Size]byte]string{}
+	}
+	stores.path[key] = ks
 	return ks
 }
 
@@ -167,22 +195,40 @@ func Java(t testing.TB, addr, host string, roots ...*x509.Certificate) Verdict {
 // the PATH.
 func JavaAt(t testing.TB, jdk JDK, addr, host string, roots ...*x509.Certificate) Verdict {
 	t.Helper()
+	return JavaEach(t, jdk, []string{addr}, host, roots...)[0]
+}
+
+// JavaEach is JavaAt for several addresses on one host, in one JVM: one
+// verdict an address, in order.
+func JavaEach(t testing.TB, jdk JDK, addrs []string, host string, roots ...*x509.Certificate) []Verdict {
+	t.Helper()
 	dir := javaClasses(t)
 	ks := trustStore(t, roots)
-	h, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		t.Fatalf("oracle: address %q: %v", addr, err)
+	var h string
+	var ports []string
+	for _, addr := range addrs {
+		ah, port, err := net.SplitHostPort(addr)
+		if err != nil || (h != "" && ah != h) {
+			t.Fatalf("oracle: address %q: %v (every address must be on one host)", addr, err)
+		}
+		h, ports = ah, append(ports, port)
 	}
 	java := "java"
 	if jdk.Home != "" {
 		java = filepath.Join(jdk.Home, "bin", "java")
 	}
-	out, err := run(java, "-cp", dir, "Oracle", h, port, host, ks, storePassword)
-	line := strings.TrimSpace(string(out))
-	if err != nil {
-		t.Fatalf("oracle: java Oracle %s %s: %v: %s", addr, host, err, line)
+	out, err := run(java, "-cp", dir, "Oracle", h, strings.Join(ports, ","), host, ks, storePassword)
+	var vs []Verdict
+	for _, line := range strings.Split(string(out), "\n") {
+		// The program's lines; the JVM may print others (warnings).
+		if line = strings.TrimSpace(line); line == "ok" || strings.HasPrefix(line, "fail ") {
+			vs = append(vs, javaVerdict(line))
+		}
 	}
-	return javaVerdict(line)
+	if err != nil || len(vs) != len(addrs) {
+		t.Fatalf("oracle: java Oracle %s %s: %v: %s", strings.Join(addrs, ","), host, err, out)
+	}
+	return vs
 }
 
 // javaVerdict reads the program's line. The JDK reports a name mismatch

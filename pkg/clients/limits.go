@@ -35,7 +35,9 @@ type Limits struct {
 	MinDHBits  int `json:"min_dh_bits,omitempty"`
 	MinECBits  int `json:"min_ec_bits,omitempty"`
 	// NoSHA1Signatures is true when the client refuses SHA-1 signatures
-	// on certificates and in the handshake.
+	// on certificates and in the handshake: a SHA-1 signature scheme, and
+	// the ServerKeyExchange of an (EC)DHE suite at TLS 1.1 and older, which
+	// is always signed with MD5+SHA-1 (RSA) or SHA-1 (ECDSA, DSA).
 	NoSHA1Signatures bool `json:"no_sha1_signatures,omitempty"`
 	// MaxHandshakeMessageSize is the largest handshake message (for
 	// example Certificate) the client reads, in bytes; 0 when unlimited.
@@ -122,6 +124,10 @@ func (p *Profile) Refuses(n Negotiated) []Refusal {
 	if n.SignatureScheme != 0 && l.NoSHA1Signatures && (strings.HasSuffix(scheme, "_sha1") || scheme == "ecdsa_sha1") {
 		add(rule, "signature scheme %s uses SHA-1", scheme)
 	}
+	if alg := legacySignature(n.Version, n.Suite); alg != "" && l.NoSHA1Signatures {
+		add(rule, "the %s ServerKeyExchange of %s is signed with %s, which the client refuses (TLS 1.1 and older have no other signature)",
+			tlswire.VersionName(n.Version), tlswire.SuiteName(n.Suite), alg)
+	}
 	dh := n.DHBits
 	if bits, ok := ffdheBits(n.Group); ok && dh == 0 {
 		dh = bits
@@ -156,6 +162,30 @@ func (p *Profile) Refuses(n Negotiated) []Refusal {
 		add("jdk.tls.maxCertificateChainLength", "the server sent %d certificates, more than %d", n.ChainLength, l.MaxCertificateChainLength)
 	}
 	return out
+}
+
+// legacySignature names the hash of the ServerKeyExchange signature a
+// server sends with suite at version when that is SSL 3.0 to TLS 1.1:
+// "MD5+SHA-1" for an RSA-signed (EC)DHE suite, "SHA-1" for ECDSA and DSA
+// (RFC 4346, section 7.4.3; RFC 4492, section 5.4). It is "" for TLS 1.2
+// and later, whose signature scheme is negotiated, and for suites without
+// a signed key exchange (RSA key transport, anonymous, PSK).
+func legacySignature(version, suite uint16) string {
+	if version == 0 || suite == 0 || version >= tlswire.VersionTLS12 {
+		return ""
+	}
+	name := strings.TrimPrefix(strings.TrimPrefix(tlswire.SuiteName(suite), "TLS_"), "SSL_")
+	kex, _, ok := strings.Cut(name, "_WITH_")
+	if !ok {
+		return ""
+	}
+	switch kex {
+	case "ECDHE_RSA", "DHE_RSA", "SRP_SHA_RSA":
+		return "MD5+SHA-1"
+	case "ECDHE_ECDSA", "DHE_DSS", "SRP_SHA_DSS":
+		return "SHA-1"
+	}
+	return ""
 }
 
 var javaVersions = map[string]uint16{
@@ -345,7 +375,10 @@ func splitProperty(s string) (key, value string) {
 // OpenSSLSecLevel2 are OpenSSL's documented rules at security level 2, the
 // default of Debian's OpenSSL 3 (SSL_CTX_set_security_level(3)): RSA and DH
 // keys of 2048 bits or more, elliptic curves of 224 bits or more, no SHA-1
-// signatures, and no RC4 or MD5-MAC suites.
+// signatures, and no RC4 or MD5-MAC suites. OpenSSL 3 refuses SHA-1 and
+// MD5+SHA-1 signatures from security level 1 on, so at TLS 1.0 and 1.1 it
+// connects with RSA key transport only: an (EC)DHE ServerKeyExchange fails
+// with "legacy sigalg disallowed or unsupported".
 func OpenSSLSecLevel2() *Limits {
 	return &Limits{
 		Policy:                PolicyOpenSSL,
@@ -369,7 +402,9 @@ func NegotiatedFrom(f *tlswire.Flight) Negotiated {
 			n.Group = kx.Group
 		}
 		n.DHBits = kx.DHBits
-		if sig, ok := kx.SignatureScheme(); ok {
+		// Before TLS 1.2 the signature has no scheme field: what would be
+		// read as one is the signature's length.
+		if sig, ok := kx.SignatureScheme(); ok && sh.Version >= tlswire.VersionTLS12 {
 			n.SignatureScheme = sig
 		}
 	}

@@ -84,8 +84,26 @@ func TestRefuses(t *testing.T) {
 		{"java-17", "TLS 1.0", func(t *testing.T) Negotiated {
 			return Negotiated{Version: tlswire.VersionTLS10, Suite: suite(t, ecGCM)}
 		}, []string{"offer", "jdk.tls.disabledAlgorithms"}, "TLS 1.0 is not offered"},
-		{"openssl-3", "TLS 1.0 offered", func(t *testing.T) Negotiated {
-			return Negotiated{Version: tlswire.VersionTLS10, Suite: suite(t, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"), Group: group(t, "x25519")}
+		// OpenSSL 3 offers TLS 1.0 and 1.1 but refuses the MD5+SHA-1 or
+		// SHA-1 signature of their (EC)DHE ServerKeyExchange ("legacy sigalg
+		// disallowed or unsupported"): RSA key transport is all it takes.
+		{"openssl-3", "TLS 1.0 ECDHE_RSA", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tlswire.VersionTLS10, Suite: suite(t, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"), Group: group(t, "x25519")}
+		}, []string{PolicyOpenSSL}, "signed with MD5+SHA-1"},
+		{"curl-7.88", "TLS 1.1 DHE_RSA", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tlswire.VersionTLS11, Suite: suite(t, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"), DHBits: 2048}
+		}, []string{PolicyOpenSSL}, "TLS 1.1 ServerKeyExchange of TLS_DHE_RSA_WITH_AES_256_CBC_SHA is signed with MD5+SHA-1"},
+		{"openssl-3", "TLS 1.0 ECDHE_ECDSA", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tlswire.VersionTLS10, Suite: suite(t, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"), Group: group(t, "secp256r1")}
+		}, []string{PolicyOpenSSL}, "signed with SHA-1"},
+		{"openssl-3", "TLS 1.1 RSA key transport", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tlswire.VersionTLS11, Suite: suite(t, "TLS_RSA_WITH_AES_256_CBC_SHA")}
+		}, nil, ""},
+		{"gnutls-3.7", "TLS 1.0 ECDHE_RSA", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tlswire.VersionTLS10, Suite: suite(t, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"), Group: group(t, "secp256r1")}
+		}, nil, ""},
+		{"openssl-3", "TLS 1.2 ECDHE_RSA", func(t *testing.T) Negotiated {
+			return Negotiated{Version: tls12, Suite: suite(t, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"), Group: group(t, "x25519"), SignatureScheme: 0x0401}
 		}, nil, ""},
 		{"go-1.26", "DHE is not offered", func(t *testing.T) Negotiated {
 			return Negotiated{Version: tls12, Suite: suite(t, dheGCM), DHBits: 2048}
@@ -227,6 +245,53 @@ func TestRecordedLimits(t *testing.T) {
 			if p.Limits == nil || p.Limits.MinRSABits != 2048 || p.Limits.MinDHBits != 2048 || p.Limits.MinECBits != 224 || !p.Limits.NoSHA1Signatures {
 				t.Errorf("%s: limits %+v", p.Name, p.Limits)
 			}
+		}
+	}
+}
+
+// TestLegacySignature names the signature of a TLS 1.1-and-older
+// ServerKeyExchange by the suite's key exchange.
+func TestLegacySignature(t *testing.T) {
+	for _, tc := range []struct {
+		version uint16
+		suite   string
+		want    string
+	}{
+		{tlswire.VersionTLS10, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "MD5+SHA-1"},
+		{tlswire.VersionTLS11, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "MD5+SHA-1"},
+		{tlswire.VersionSSL30, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA", "MD5+SHA-1"},
+		{tlswire.VersionTLS10, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "SHA-1"},
+		{tlswire.VersionTLS10, "TLS_DHE_DSS_WITH_AES_128_CBC_SHA", "SHA-1"},
+		{tlswire.VersionTLS10, "TLS_RSA_WITH_AES_128_CBC_SHA", ""},
+		{tlswire.VersionTLS10, "TLS_DH_anon_WITH_AES_128_CBC_SHA", ""},
+		{tlswire.VersionTLS10, "TLS_ECDHE_PSK_WITH_AES_128_CBC_SHA", ""},
+		{tlswire.VersionTLS12, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", ""},
+		{0, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", ""},
+	} {
+		if got := legacySignature(tc.version, suite(t, tc.suite)); got != tc.want {
+			t.Errorf("legacySignature(%s, %s) = %q, want %q", tlswire.VersionName(tc.version), tc.suite, got, tc.want)
+		}
+	}
+}
+
+// TestNegotiatedFromLegacySignature: a TLS 1.0 ServerKeyExchange has no
+// signature scheme, even when its signature's first bytes read as one.
+func TestNegotiatedFromLegacySignature(t *testing.T) {
+	// ECDHE params (named curve secp256r1, a 1-byte point), then a
+	// signature of length 0x0401 whose first two bytes are 0x03ff: read
+	// as TLS 1.2, scheme rsa_pkcs1_sha256 and a 1023-byte signature.
+	raw := []byte{3, 0x00, 0x17, 1, 4, 0x04, 0x01, 0x03, 0xff}
+	raw = append(raw, make([]byte, 0x3ff)...)
+	for _, tc := range []struct {
+		version uint16
+		want    uint16
+	}{{tlswire.VersionTLS10, 0}, {tlswire.VersionTLS12, 0x0401}} {
+		f := &tlswire.Flight{
+			ServerHello: &tlswire.ServerHello{Version: tc.version, CipherSuite: suite(t, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")},
+			KeyExchange: &tlswire.ServerKeyExchange{Kind: tlswire.KeyExchangeECDHE, Group: group(t, "secp256r1"), Raw: raw},
+		}
+		if got := NegotiatedFrom(f).SignatureScheme; got != tc.want {
+			t.Errorf("%s: signature scheme 0x%04x, want 0x%04x", tlswire.VersionName(tc.version), got, tc.want)
 		}
 	}
 }

@@ -5,6 +5,8 @@
 // followed by the exception chain's classes and messages.
 //
 // Usage: java Oracle HOST PORT SNI TRUSTSTORE PASSWORD
+//
+// PORT may be a comma-separated list: one line a port, in order.
 import java.io.FileInputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -17,7 +19,6 @@ import javax.net.ssl.TrustManagerFactory;
 public final class Oracle {
     public static void main(String[] args) throws Exception {
         String host = args[0];
-        int port = Integer.parseInt(args[1]);
         String sni = args[2];
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (FileInputStream in = new FileInputStream(args[3])) {
@@ -27,6 +28,12 @@ public final class Oracle {
         tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
+        for (String p : args[1].split(",")) {
+            connect(ctx, host, Integer.parseInt(p), sni);
+        }
+    }
+
+    private static void connect(SSLContext ctx, String host, int port, String sni) {
         try (Socket raw = new Socket()) {
             raw.connect(new InetSocketAddress(host, port), 10000);
             raw.setSoTimeout(10000);
