@@ -22,9 +22,9 @@ import (
 //   - 2, plus N-1 for a server with its own order: the preference test
 //     (the accepted suites forward and reversed), then one hello per
 //     suite to merge the classes' chains.
-//   - G+3: the groups the server accepts, one hello each, plus one
-//     refusal for the TLS 1.2 curves and one per half of the TLS 1.3
-//     groups (refused at once without TLS 1.3).
+//   - G+chains: the groups the server accepts, one hello each, plus one
+//     refusal per chain of groupChain candidates, TLS 1.2 curves and TLS
+//     1.3 groups alike (a TLS 1.3 chain is refused at once without TLS 1.3).
 //   - 1: compression, heartbeat, staple and SCTs, in one hello.
 //   - A+1: the ALPN protocols the server selects, one hello each, and the
 //     refusal.
@@ -55,7 +55,8 @@ func TestScanConnectionBudget(t *testing.T) {
 			if s.ServerPreference["TLS 1.2"] {
 				merge = n - 1
 			}
-			bound := 6 + 2*(n-1) + 4 + 2 + merge + g + 3 + 1 + a + 1 + 4 + c
+			const chains = 3 + 5 // 11 TLS 1.2 curves and 20 TLS 1.3 groups, in chains of 4
+			bound := 6 + 2*(n-1) + 4 + 2 + merge + g + chains + 1 + a + 1 + 4 + c
 			if n == 0 || s.Probes > bound {
 				t.Errorf("%d suites, %d groups, %d ALPN protocols, %d clients: %d connections, want at most %d", n, g, a, c, s.Probes, bound)
 			}

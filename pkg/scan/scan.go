@@ -182,13 +182,12 @@ func (s *scanner) run(ctx context.Context) Report {
 	goDo(func() { res, _ = s.resume(ctx, tlswire.VersionTLS12) })
 	var idResumed bool
 	goDo(func() { idResumed = s.resumeID(ctx) })
-	// TLS 1.3 groups, enumerated in two halves side by side: a server
-	// without TLS 1.3 costs one connection a half.
+	// TLS 1.3 groups, enumerated in chains of groupChain side by side: a
+	// server without TLS 1.3 costs one connection a chain.
 	groups13 := make([]bool, len(groups13Candidates))
-	half := len(groups13Candidates) / 2
-	for _, part := range [][2]int{{0, half}, {half, len(groups13Candidates)}} {
+	for part := range slices.Chunk(groups13Candidates, groupChain) {
 		goDo(func() {
-			for _, g := range s.groups13(ctx, groups13Candidates[part[0]:part[1]]) {
+			for _, g := range s.groups13(ctx, part) {
 				groups13[slices.Index(groups13Candidates, g)] = true
 			}
 		})
@@ -245,11 +244,16 @@ func (s *scanner) run(ctx context.Context) Report {
 				left = append(left, g)
 			}
 		}
-		goDo(func() {
-			for _, g := range s.groups12(ctx, highest12, ecdhe12, left, s.leafCurve()) {
-				groups12[slices.Index(groups12Candidates, g)] = true
-			}
-		})
+		// Chains of groupChain candidates side by side: a chain costs a
+		// connection per group found plus one, one after another, so
+		// short chains keep the round trips down.
+		for part := range slices.Chunk(left, groupChain) {
+			goDo(func() {
+				for _, g := range s.groups12(ctx, highest12, ecdhe12, part, s.leafCurve()) {
+					groups12[slices.Index(groups12Candidates, g)] = true
+				}
+			})
+		}
 	}
 	var fallback bool
 	goDo(func() { fallback = s.fallbackSCSV(ctx, supported, perClass, all) })
@@ -626,6 +630,11 @@ var (
 		0x001a, 0x001b, 0x001c, 0x001f, 0x0020, 0x0021, 0x0029, 0x0016, 0x0015, 0x0013,
 		0x0100, 0x0101, 0x0102, 0x0103, 0x0104}
 )
+
+// groupChain is how many candidate groups one enumeration chain takes:
+// shorter chains cost more connections (one a chain) and fewer round trips
+// one after another (one a group found, plus one).
+const groupChain = 4
 
 // helloSpec is the ClientHello of a probe at version v offering suites.
 func (s *scanner) helloSpec(v uint16, suites []uint16) tlswire.Spec {

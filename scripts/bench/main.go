@@ -603,7 +603,12 @@ func coldStart(cfg config, srv benchServer, rootFile string) error {
 }
 
 func wall(name string, args ...string) (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return wallWithin(30*time.Second, name, args...)
+}
+
+// wallWithin is wall with its own limit, for a tool that takes minutes.
+func wallWithin(limit time.Duration, name string, args ...string) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Stdin = strings.NewReader("")

@@ -59,7 +59,7 @@ func compareOne(cfg config, srv benchServer, rootFile string, rtt time.Duration)
 	}
 	if testssl != "" {
 		tools = append(tools, tool{"testssl.sh", func() (time.Duration, error) {
-			return wall(testssl, "--quiet", "--color", "0", "--warnings", "off", addr)
+			return wallWithin(20*time.Minute, testssl, "--quiet", "--color", "0", "--warnings", "off", addr)
 		}, true})
 	} else {
 		fmt.Println("testssl.sh is not installed (Debian: apt-get install testssl.sh): no comparison with it")
