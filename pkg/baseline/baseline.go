@@ -316,47 +316,9 @@ func renameIssuer(chain []result.Cert, from, to string) []result.Cert {
 }
 
 // dnAttr returns the values of the attribute key ("CN", "O") of a
-// distinguished name in the RFC 2253 form pkix.Name.String produces
-// ("CN=R11,O=Let's Encrypt,C=US"), joined by "+", unescaped; "" when the
-// name has none.
+// distinguished name, joined by "+"; "" when the name has none.
 func dnAttr(dn, key string) string {
-	var vals []string
-	start := 0
-	for i := 0; i <= len(dn); i++ {
-		if i+1 < len(dn) && dn[i] == '\\' {
-			i++ // an escaped character
-			continue
-		}
-		if i < len(dn) && dn[i] != ',' && dn[i] != '+' {
-			continue
-		}
-		if k, v, ok := strings.Cut(dn[start:i], "="); ok && strings.EqualFold(strings.TrimSpace(k), key) {
-			vals = append(vals, unescapeDN(v))
-		}
-		start = i + 1
-	}
-	return strings.Join(vals, "+")
-}
-
-// unescapeDN undoes RFC 4514 escaping: "\," is ",", "\1b" is the byte 0x1b.
-func unescapeDN(v string) string {
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		if v[i] != '\\' || i+1 >= len(v) {
-			b.WriteByte(v[i])
-			continue
-		}
-		if i+2 < len(v) {
-			if n, err := strconv.ParseUint(v[i+1:i+3], 16, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(v[i+1])
-		i++
-	}
-	return b.String()
+	return strings.Join(result.DNValues(dn, key), "+")
 }
 
 func rootName(r *result.Result) string {

@@ -265,49 +265,10 @@ func rootOrIssuer(r *result.Result, stores []string) string {
 // RFC 2253 form pkix.Name.String produces ("CN=R11,O=Let's Encrypt,C=US"),
 // unescaped; the whole name when it has no CN.
 func commonName(dn string) string {
-	start := 0
-	for i := 0; i <= len(dn); i++ {
-		if i+1 < len(dn) && dn[i] == '\\' {
-			i++ // skip the escaped character
-			continue
-		}
-		if i < len(dn) && dn[i] != ',' && dn[i] != '+' {
-			continue
-		}
-		k, v, ok := strings.Cut(dn[start:i], "=")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "CN") {
-			return unescapeDN(v)
-		}
-		start = i + 1
+	if cn := result.DNValues(dn, "CN"); len(cn) > 0 {
+		return cn[0]
 	}
 	return dn
-}
-
-// unescapeDN undoes RFC 4514 escaping: "\," is ",", "\1b" is the byte 0x1b.
-func unescapeDN(v string) string {
-	if !strings.Contains(v, `\`) {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		if v[i] != '\\' || i+1 >= len(v) {
-			b.WriteByte(v[i])
-			continue
-		}
-		if i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
-			n, _ := strconv.ParseUint(v[i+1:i+3], 16, 8)
-			b.WriteByte(byte(n))
-			i += 2
-			continue
-		}
-		b.WriteByte(v[i+1])
-		i++
-	}
-	return b.String()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // writeTSV writes a header line and the rows, tab-separated. Sanitize has
