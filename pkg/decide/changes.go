@@ -105,13 +105,15 @@ func addChanges(r *result.Result, changes []result.Problem) {
 // level: "error" counts fail and error results and any change against a
 // baseline at error severity (a surprise CA switch, a rollback, a weaker
 // key, a verdict that got worse to fail); "warn" counts warn results and
-// changes at warn too; "never" counts nothing. Every command that exits on
-// results asks it.
+// changes at warn too; "never" counts nothing. A target only in the
+// baseline (target-removed) was not checked this time: the verdict it
+// carries is the baseline's, so only its changes count. Every command that
+// exits on results asks it.
 func FailsOn(r *result.Result, level string) bool {
 	if level == "never" {
 		return false
 	}
-	if r.Failed(level) {
+	if r.Failed(level) && !hasProblem(r, result.ProblemTargetRemoved) {
 		return true
 	}
 	min := result.SeverityError
@@ -151,4 +153,14 @@ func kindRank(k Kind) int {
 		return 3
 	}
 	return 4
+}
+
+// hasProblem reports whether r lists a problem with this id.
+func hasProblem(r *result.Result, id string) bool {
+	for _, p := range r.Problems {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
 }

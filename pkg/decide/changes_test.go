@@ -122,6 +122,9 @@ func TestFailsOn(t *testing.T) {
 		{"verdict worse to fail", result.StatusFail, result.CodeExpired, []result.Problem{change(result.ProblemVerdictWorse, result.CodeExpired)}, true, true},
 		{"a failing certificate", result.StatusFail, result.CodeNoPath, nil, true, true},
 		{"a warning", result.StatusWarn, 0, nil, false, true},
+		// A target only in the baseline was not checked now: its recorded
+		// verdict is history; only its removal (warn) counts.
+		{"removed target that failed before", result.StatusFail, result.CodeNoPath, []result.Problem{change(result.ProblemTargetRemoved, 0)}, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := result.Result{Status: tc.status, Code: tc.code, Problems: []result.Problem{}}
